@@ -1,0 +1,189 @@
+//! The check registry. Each check is one file under a family folder, with its documentation
+//! in `checks/<ID>.md` (embedded here, printed by `explain`). Ids are stable: an id never
+//! changes meaning and a retired id is never reused.
+//!
+//! Families: LA1xx exposure, LA2xx configuration, LA3xx secrets and data, LA4xx permissions,
+//! LA5xx drift.
+
+pub mod exposure;
+pub mod secrets;
+
+use crate::findings::{Finding, NotEvaluated, Severity, fingerprint, sort_findings};
+use crate::inventory::{Function, Inventory, RegionInventory};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Exposure,
+    Configuration,
+    Secrets,
+    Permissions,
+    Drift,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckMeta {
+    pub id: &'static str,
+    /// kebab-case, unique.
+    pub name: &'static str,
+    pub family: Family,
+    /// The default; a finding may be raised or lowered with its evidence (documented per check).
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// Security Hub controls, CIS, OWASP Serverless Top 10 entries.
+    pub references: &'static [&'static str],
+    #[serde(skip)]
+    pub doc: &'static str,
+}
+
+pub trait Check: Sync {
+    fn meta(&self) -> &'static CheckMeta;
+    fn run(&self, inventory: &Inventory, out: &mut CheckOutput);
+}
+
+pub fn registry() -> &'static [&'static dyn Check] {
+    &[
+        &exposure::public_resource_policy::PublicResourcePolicy,
+        &exposure::function_url_auth_none::FunctionUrlAuthNone,
+        &secrets::secrets_in_environment::SecretsInEnvironment,
+    ]
+}
+
+pub fn find(id: &str) -> Option<&'static dyn Check> {
+    registry()
+        .iter()
+        .copied()
+        .find(|c| c.meta().id.eq_ignore_ascii_case(id) || c.meta().name == id)
+}
+
+/// What one check produced, plus how many resources it judged.
+pub struct CheckOutput {
+    meta: &'static CheckMeta,
+    account: String,
+    pub findings: Vec<Finding>,
+    pub not_evaluated: Vec<NotEvaluated>,
+    pub evaluated: u64,
+}
+
+/// What a check fills in for one finding; the registry adds ids, account and fingerprint.
+pub struct FindingDraft<'a> {
+    pub region: &'a str,
+    pub resource_arn: &'a str,
+    pub function_name: Option<&'a str>,
+    /// Overrides the check's default severity when the evidence warrants it.
+    pub severity: Option<Severity>,
+    pub title: String,
+    pub message: String,
+    pub evidence: serde_json::Value,
+    /// Distinguishes several findings of one check on one resource (e.g. a statement Sid).
+    pub detail_key: String,
+}
+
+impl CheckOutput {
+    fn new(meta: &'static CheckMeta, account: &str) -> Self {
+        CheckOutput {
+            meta,
+            account: account.to_string(),
+            findings: Vec::new(),
+            not_evaluated: Vec::new(),
+            evaluated: 0,
+        }
+    }
+
+    pub fn finding(&mut self, draft: FindingDraft<'_>) {
+        self.findings.push(Finding {
+            check_id: self.meta.id.to_string(),
+            check_name: self.meta.name.to_string(),
+            severity: draft.severity.unwrap_or(self.meta.severity),
+            account: self.account.clone(),
+            region: draft.region.to_string(),
+            resource_arn: draft.resource_arn.to_string(),
+            function_name: draft.function_name.map(str::to_string),
+            title: draft.title,
+            message: draft.message,
+            evidence: draft.evidence,
+            fingerprint: fingerprint(self.meta.id, draft.resource_arn, &draft.detail_key),
+        });
+    }
+
+    pub fn not_evaluated(&mut self, region: &str, resource: &str, reason: impl Into<String>) {
+        self.not_evaluated.push(NotEvaluated {
+            check_id: self.meta.id.to_string(),
+            account: self.account.clone(),
+            region: region.to_string(),
+            resource: resource.to_string(),
+            reason: reason.into(),
+        });
+    }
+
+    pub fn evaluated(&mut self) {
+        self.evaluated += 1;
+    }
+
+    /// Visits every function of every region whose function list was read, and records the
+    /// regions whose list was not as "not evaluated" (never as clean).
+    pub fn each_function<'i>(
+        &mut self,
+        inventory: &'i Inventory,
+        mut visit: impl FnMut(&mut Self, &'i RegionInventory, &'i Function),
+    ) {
+        for region in &inventory.regions {
+            if let Some(reason) = region.functions_listing.unavailable_reason() {
+                self.not_evaluated(
+                    &region.region,
+                    &format!("all functions in {}", region.region),
+                    reason,
+                );
+                continue;
+            }
+            for function in &region.functions {
+                visit(self, region, function);
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckSummary {
+    pub check_id: String,
+    pub check_name: String,
+    pub evaluated: u64,
+    pub findings: u64,
+    pub not_evaluated: u64,
+}
+
+pub struct CheckResults {
+    pub findings: Vec<Finding>,
+    pub not_evaluated: Vec<NotEvaluated>,
+    pub per_check: Vec<CheckSummary>,
+}
+
+/// Runs every registered check over the inventory. Pure: same inventory, same results.
+pub fn run_all(inventory: &Inventory) -> CheckResults {
+    let mut findings = Vec::new();
+    let mut not_evaluated = Vec::new();
+    let mut per_check = Vec::new();
+    for check in registry() {
+        let mut out = CheckOutput::new(check.meta(), &inventory.account.account_id);
+        check.run(inventory, &mut out);
+        per_check.push(CheckSummary {
+            check_id: check.meta().id.to_string(),
+            check_name: check.meta().name.to_string(),
+            evaluated: out.evaluated,
+            findings: out.findings.len() as u64,
+            not_evaluated: out.not_evaluated.len() as u64,
+        });
+        findings.extend(out.findings);
+        not_evaluated.extend(out.not_evaluated);
+    }
+    sort_findings(&mut findings);
+    not_evaluated.sort_by(|a, b| {
+        (&a.check_id, &a.region, &a.resource).cmp(&(&b.check_id, &b.region, &b.resource))
+    });
+    CheckResults {
+        findings,
+        not_evaluated,
+        per_check,
+    }
+}

@@ -1,0 +1,3 @@
+//! Secrets and data: credentials stored where they leak.
+
+pub mod secrets_in_environment;

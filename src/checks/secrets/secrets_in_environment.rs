@@ -1,0 +1,79 @@
+//! LA301: a credential stored as a plain environment variable.
+
+use crate::checks::{Check, CheckMeta, CheckOutput, Family, FindingDraft};
+use crate::findings::Severity;
+use crate::inventory::Inventory;
+use crate::inventory::secrets::EnvVar;
+use serde_json::json;
+
+pub struct SecretsInEnvironment;
+
+static META: CheckMeta = CheckMeta {
+    id: "LA301",
+    name: "secret-in-environment",
+    family: Family::Secrets,
+    severity: Severity::High,
+    summary: "Environment variable holds what looks like a credential",
+    references: &["OWASP Serverless Top 10 A3:2017 Sensitive Data Exposure"],
+    doc: include_str!("../../../checks/LA301.md"),
+};
+
+impl Check for SecretsInEnvironment {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, inventory: &Inventory, out: &mut CheckOutput) {
+        out.each_function(inventory, |out, region, function| {
+            // Lambda could not decrypt the environment, so the values we saw are not all.
+            if let Some(error) = &function.environment_error {
+                out.not_evaluated(
+                    &region.region,
+                    &function.arn,
+                    format!("Lambda could not decrypt the environment: {error}"),
+                );
+                return;
+            }
+            let mut targets: Vec<(&str, Option<&str>, &[EnvVar])> =
+                vec![(&function.arn, None, &function.environment)];
+            // Published versions keep the environment they were published with: a secret
+            // removed from $LATEST still sits in every older version.
+            targets.extend(
+                function
+                    .versions
+                    .iter()
+                    .map(|v| (v.arn.as_str(), Some(v.version.as_str()), &v.environment[..])),
+            );
+            for (arn, version, environment) in targets {
+                out.evaluated();
+                for var in environment.iter().filter(|v| v.value.looks_secret()) {
+                    let target = match version {
+                        Some(v) => format!("{}:{v}", function.name),
+                        None => function.name.clone(),
+                    };
+                    out.finding(FindingDraft {
+                        region: &region.region,
+                        resource_arn: arn,
+                        function_name: Some(&function.name),
+                        severity: None,
+                        title: format!("{target}: {} looks like a credential", var.name),
+                        message: format!(
+                            "Environment variable {} of {target} matches {} ({} characters, starts {}). Anyone with lambda:GetFunctionConfiguration, and every log line or crash dump that prints the environment, sees it.",
+                            var.name,
+                            var.value.detectors.join(", "),
+                            var.value.length,
+                            if var.value.hint.is_empty() { "(not shown)" } else { &var.value.hint },
+                        ),
+                        evidence: json!({
+                            "variable": var.name,
+                            "version": version,
+                            "redacted_value": var.value,
+                            "encrypted_with_customer_key": version.is_none().then_some(function.kms_key_arn.is_some()),
+                        }),
+                        detail_key: var.name.clone(),
+                    });
+                }
+            }
+        });
+    }
+}

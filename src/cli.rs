@@ -1,0 +1,122 @@
+//! Command-line definitions (clap derive). The binary (`src/main.rs`) runs them.
+
+use crate::collect::RegionSelection;
+use crate::findings::Severity;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lambda-audit",
+    version,
+    about = "Audit a live AWS account's Lambda functions: exposure, permissions, secrets — read-only",
+    after_help = "Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; \
+                  2 usage, configuration or collection error; 3 coverage gaps with --fail-on-gaps."
+)]
+pub struct Cli {
+    /// More logging on stderr (-v info, -vv debug). Logs never contain secret values.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect the account's inventory (or read a snapshot) and run every check.
+    Audit(AuditArgs),
+    /// List every check with its id, severity and summary.
+    Checks {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print a check's documentation: what it finds, how we know, why it matters, how to fix.
+    Explain {
+        /// A check id (e.g. LA101) or name (e.g. public-resource-policy).
+        check: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Named profile from the shared AWS config/credentials files.
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Comma-separated regions, or `all` for every region enabled for the account.
+    /// Default: the configured region.
+    #[arg(long, value_parser = clap::value_parser!(RegionSelection))]
+    pub regions: Option<RegionSelection>,
+    /// Endpoint for every AWS client (e.g. LocalStack). AWS_ENDPOINT_URL works too, and a
+    /// service-specific AWS_ENDPOINT_URL_<SERVICE> overrides it for that service.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also save the collected inventory (secrets redacted) as versioned JSON.
+    #[arg(long, value_name = "FILE", conflicts_with = "from_snapshot")]
+    pub snapshot_out: Option<PathBuf>,
+    /// Run the checks offline on a saved inventory instead of calling AWS.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "regions", "endpoint_url", "exhaustive"])]
+    pub from_snapshot: Option<PathBuf>,
+    /// Fetch function URL and async-invoke configs for every function, not only where a
+    /// resource policy makes them reachable (one to two more requests per function).
+    #[arg(long)]
+    pub exhaustive: bool,
+    /// Share of each AWS request quota the audit may use, from 0.05 to 1.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_fraction)]
+    pub max_rps_fraction: f64,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    /// Exit 3 when any call failed or any check could not be evaluated.
+    #[arg(long)]
+    pub fail_on_gaps: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    /// Never exit 1 for findings.
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+fn parse_fraction(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.05..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is outside 0.05..=1"))
+    }
+}

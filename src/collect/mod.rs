@@ -1,0 +1,173 @@
+//! Collectors: read one account through the AWS APIs into an [`Inventory`].
+//!
+//! Call plan (per region unless noted; see README "API calls"):
+//! listed once per region — functions with every version, event source mappings, code
+//! signing configs, REST and HTTP APIs; per function — `GetFunction` (tags, reserved
+//! concurrency; its own 100/s bucket), `GetPolicy` for the function and for each alias and
+//! published version (its own 15/s bucket), `ListAliases`; only where they can change a
+//! finding — `ListFunctionUrlConfigs` (some policy can grant `lambda:InvokeFunctionUrl`) and
+//! `ListFunctionEventInvokeConfigs` (the function has a resource policy, the only way another
+//! service or account can invoke it asynchronously); `--exhaustive` fetches both for all.
+
+pub mod apigateway;
+mod client;
+pub mod failure;
+pub mod guard;
+pub mod iam;
+pub mod lambda;
+pub mod limiter;
+pub mod regions;
+
+use crate::inventory::{
+    AccountIdentity, ApiFailure, CollectionStats, CoverageGap, Inventory, SCHEMA_VERSION,
+};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+pub use client::{AwsSettings, Clients};
+pub use regions::RegionSelection;
+
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    pub aws: AwsSettings,
+    pub regions: RegionSelection,
+    /// Fetch URL and async-invoke configs for every function, not only where relevant.
+    pub exhaustive: bool,
+    /// Share of each published quota the auditor may use (0 < f ≤ 1).
+    pub rate_fraction: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error(
+        "no AWS region configured: pass --regions, or set AWS_REGION or a region in the profile"
+    )]
+    NoRegion,
+    #[error("cannot identify the account (sts:GetCallerIdentity): {}: {}", .0.code, .0.message)]
+    Identity(ApiFailure),
+    #[error("{0}")]
+    Regions(String),
+}
+
+/// Shared by every collector of one run: where failures are written down.
+#[derive(Debug)]
+pub struct Recorder {
+    account_id: String,
+    gaps: Mutex<Vec<CoverageGap>>,
+}
+
+impl Recorder {
+    pub fn new(account_id: &str) -> Self {
+        Recorder {
+            account_id: account_id.to_string(),
+            gaps: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Records a failed call and returns it, for the field that now says `Failed`.
+    pub fn gap(
+        &self,
+        region: Option<&str>,
+        resource: Option<&str>,
+        failure: ApiFailure,
+    ) -> ApiFailure {
+        tracing::warn!(
+            operation = %failure.operation,
+            region = region.unwrap_or("global"),
+            resource = resource.unwrap_or("-"),
+            code = %failure.code,
+            "coverage gap: {}",
+            failure.message
+        );
+        if let Ok(mut gaps) = self.gaps.lock() {
+            gaps.push(CoverageGap {
+                account: self.account_id.clone(),
+                region: region.map(str::to_string),
+                resource: resource.map(str::to_string),
+                failure: failure.clone(),
+            });
+        }
+        failure
+    }
+
+    pub fn take(&self) -> Vec<CoverageGap> {
+        self.gaps
+            .lock()
+            .map(|mut g| std::mem::take(&mut *g))
+            .unwrap_or_default()
+    }
+}
+
+pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError> {
+    let started = Instant::now();
+    let clients = Clients::load(&options.aws).await?;
+    let identity = clients.caller_identity().await?;
+    let recorder = Arc::new(Recorder::new(&identity.account_id));
+    let (regions, skipped) =
+        regions::resolve(&options.regions, &clients, &identity, &recorder).await?;
+    tracing::info!(account = %identity.account_id, regions = ?regions, "collecting");
+
+    let iam = iam::collect(&clients, &recorder);
+    let per_region = futures::future::join_all(regions.iter().map(|region| {
+        let recorder = Arc::clone(&recorder);
+        let clients = &clients;
+        async move {
+            let limiters = limiter::RegionLimiters::new(options.rate_fraction);
+            let lambda_client = clients.lambda(region);
+            let mut inventory =
+                lambda::collect_region(&lambda_client, region, &limiters, options, &recorder)
+                    .await?;
+            // A region whose Lambda listing shows it is not enabled is skipped above, before
+            // API Gateway is asked; otherwise both API families are read side by side.
+            let (rest, http) = futures::join!(
+                apigateway::collect_rest_apis(clients, region, &limiters, &recorder),
+                apigateway::collect_http_apis(clients, region, &limiters, &recorder),
+            );
+            inventory.rest_apis = rest;
+            inventory.http_apis = http;
+            Ok::<_, crate::inventory::SkippedRegion>(inventory)
+        }
+    }));
+    let (iam, results) = futures::join!(iam, per_region);
+    let mut skipped = skipped;
+    let mut region_inventories = Vec::new();
+    for result in results {
+        match result {
+            Ok(inventory) => region_inventories.push(inventory),
+            Err(skip) => skipped.push(skip),
+        }
+    }
+    region_inventories.sort_by(|a, b| a.region.cmp(&b.region));
+    skipped.sort_by(|a, b| a.region.cmp(&b.region));
+
+    let functions = region_inventories
+        .iter()
+        .map(|r| r.functions.len() as u64)
+        .sum();
+    Ok(Inventory {
+        schema_version: SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        collected_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        account: identity,
+        regions: region_inventories,
+        skipped_regions: skipped,
+        iam,
+        coverage_gaps: recorder.take(),
+        collection: CollectionStats {
+            attempts_by_operation: clients.counter.snapshot(),
+            functions,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        },
+    })
+}
+
+impl AccountIdentity {
+    pub(crate) fn from_caller_arn(account_id: String, caller_arn: String) -> Self {
+        let partition = caller_arn.split(':').nth(1).unwrap_or("aws").to_string();
+        AccountIdentity {
+            account_id,
+            partition,
+            caller_arn,
+        }
+    }
+}

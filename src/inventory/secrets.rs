@@ -1,0 +1,232 @@
+//! Redaction at the point of collection. Environment-variable values never enter the
+//! inventory: we keep what evidence and the secret detectors need (length, a short prefix,
+//! entropy, which detectors matched) and drop the value itself.
+
+use serde::{Deserialize, Serialize};
+
+/// A value we saw but do not keep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RedactedValue {
+    /// Length in characters.
+    pub length: usize,
+    /// At most 4 leading characters, fewer for short values, never more than a quarter of
+    /// the value; followed by `…` when anything was cut.
+    pub hint: String,
+    /// Shannon entropy in bits per character, rounded to two decimals.
+    pub entropy_bits_per_char: f64,
+    /// Names of the detectors in [`DETECTORS`] that matched the value (or its name).
+    pub detectors: Vec<String>,
+}
+
+/// One environment variable of a function or version: the name verbatim, the value redacted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: RedactedValue,
+}
+
+impl RedactedValue {
+    /// Redacts `value`, the value of a variable called `name` (the name feeds the detectors
+    /// that look for `PASSWORD=`-style naming).
+    pub fn new(name: &str, value: &str) -> Self {
+        let chars: Vec<char> = value.chars().collect();
+        let shown = (chars.len() / 4).min(4);
+        let mut hint: String = chars[..shown].iter().collect();
+        if shown < chars.len() {
+            hint.push('…');
+        }
+        let entropy = shannon_entropy(&chars);
+        RedactedValue {
+            length: chars.len(),
+            hint,
+            entropy_bits_per_char: (entropy * 100.0).round() / 100.0,
+            detectors: matching_detectors(name, value, entropy),
+        }
+    }
+
+    pub fn looks_secret(&self) -> bool {
+        !self.detectors.is_empty()
+    }
+}
+
+pub fn redact_env(vars: impl IntoIterator<Item = (String, String)>) -> Vec<EnvVar> {
+    let mut out: Vec<EnvVar> = vars
+        .into_iter()
+        .map(|(name, value)| EnvVar {
+            value: RedactedValue::new(&name, &value),
+            name,
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn shannon_entropy(chars: &[char]) -> f64 {
+    if chars.is_empty() {
+        return 0.0;
+    }
+    let mut counts = std::collections::HashMap::new();
+    for c in chars {
+        *counts.entry(*c).or_insert(0usize) += 1;
+    }
+    let n = chars.len() as f64;
+    counts
+        .values()
+        .map(|&count| {
+            let p = count as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// A named test for "this looks like a credential". Value detectors match known token
+/// formats; the name detector needs a secret-sounding name *and* a value that is not an
+/// obvious placeholder or reference (ARNs and `{{resolve:…}}` references are not secrets).
+pub struct Detector {
+    pub name: &'static str,
+    pub description: &'static str,
+    matches: fn(name: &str, value: &str, entropy: f64) -> bool,
+}
+
+pub const DETECTORS: &[Detector] = &[
+    Detector {
+        name: "aws-access-key-id",
+        description: "AWS access key id (AKIA or ASIA followed by 16 upper-case letters or digits)",
+        matches: |_, v, _| {
+            let v = v.trim();
+            (v.starts_with("AKIA") || v.starts_with("ASIA"))
+                && v.len() == 20
+                && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        },
+    },
+    Detector {
+        name: "private-key",
+        description: "PEM private key block",
+        matches: |_, v, _| v.contains("-----BEGIN") && v.contains("PRIVATE KEY"),
+    },
+    Detector {
+        name: "url-with-credentials",
+        description: "URL carrying a user name and password (scheme://user:password@host)",
+        matches: |_, v, _| url_has_password(v),
+    },
+    Detector {
+        name: "jwt",
+        description: "JSON Web Token (three base64url segments, header starting eyJ)",
+        matches: |_, v, _| {
+            let parts: Vec<&str> = v.trim().split('.').collect();
+            parts.len() == 3 && parts[0].starts_with("eyJ") && parts.iter().all(|p| p.len() >= 4)
+        },
+    },
+    Detector {
+        name: "vendor-token",
+        description: "token of 20+ characters with a well-known vendor prefix (GitHub ghp_/gho_/ghs_/ghu_/github_pat_, Slack xoxb-/xoxp-/xoxa-/xoxr-, Stripe sk_live_/rk_live_, OpenAI sk-, Google AIza)",
+        matches: |_, v, _| {
+            const PREFIXES: &[&str] = &[
+                "ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "xoxb-", "xoxp-", "xoxa-",
+                "xoxr-", "sk_live_", "rk_live_", "sk-", "AIza",
+            ];
+            let v = v.trim();
+            v.len() >= 20 && PREFIXES.iter().any(|p| v.starts_with(p))
+        },
+    },
+    Detector {
+        name: "secret-name-with-value",
+        description: "variable whose name contains PASSWORD, PASSWD, PWD, SECRET, TOKEN, API_KEY, APIKEY, PRIVATE_KEY, CREDENTIAL, ACCESS_KEY or AUTH_KEY, holding a literal value of 8+ characters that is not a reference or placeholder",
+        matches: |name, v, _| secret_sounding_name(name) && is_literal_secret_value(v),
+    },
+    Detector {
+        name: "high-entropy",
+        description: "random-looking literal of 20+ characters with more than 4.0 bits of entropy per character",
+        matches: |_, v, entropy| {
+            v.chars().count() >= 20
+                && entropy > 4.0
+                && !v.contains(char::is_whitespace)
+                && is_literal_secret_value(v)
+        },
+    },
+];
+
+fn matching_detectors(name: &str, value: &str, entropy: f64) -> Vec<String> {
+    DETECTORS
+        .iter()
+        .filter(|d| (d.matches)(name, value, entropy))
+        .map(|d| d.name.to_string())
+        .collect()
+}
+
+fn secret_sounding_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    const WORDS: &[&str] = &[
+        "PASSWORD",
+        "PASSWD",
+        "PWD",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+        "ACCESS_KEY",
+        "AUTH_KEY",
+    ];
+    WORDS.iter().any(|w| upper.contains(w))
+}
+
+/// References to a secret store, ARNs, and placeholders are how secrets *should* be passed.
+fn is_literal_secret_value(value: &str) -> bool {
+    let v = value.trim();
+    let is_reference = v.starts_with("arn:")
+        || v.starts_with("{{resolve:")
+        || v.starts_with("${")
+        || v.starts_with("ssm:")
+        || v.starts_with("/")
+        || v.starts_with("secretsmanager:");
+    let is_placeholder = matches!(
+        v.to_ascii_lowercase().as_str(),
+        "" | "changeme" | "change-me" | "todo" | "none" | "null" | "placeholder" | "dummy"
+    );
+    v.chars().count() >= 8 && !is_reference && !is_placeholder
+}
+
+fn url_has_password(value: &str) -> bool {
+    let Some((_, rest)) = value.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    match authority.rsplit_once('@') {
+        Some((userinfo, _host)) => userinfo
+            .split_once(':')
+            .is_some_and(|(_, password)| !password.is_empty()),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hint_never_reveals_more_than_a_quarter_or_four_chars() {
+        let r = RedactedValue::new("X", "abcdefgh");
+        assert_eq!(r.hint, "ab…");
+        assert_eq!(r.length, 8);
+        let r = RedactedValue::new("X", "abc");
+        assert_eq!(r.hint, "…");
+        let r = RedactedValue::new("X", &"z".repeat(64));
+        assert_eq!(r.hint, "zzzz…");
+        let r = RedactedValue::new("X", "");
+        assert_eq!(r.hint, "");
+    }
+
+    #[test]
+    fn detectors_find_credentials_and_ignore_references() {
+        let names = |n: &str, v: &str| RedactedValue::new(n, v).detectors;
+        assert!(names("KEY", "AKIAIOSFODNN7EXAMPLE").contains(&"aws-access-key-id".to_string()));
+        assert!(names("DB_PASSWORD", "hunter2hunter2").contains(&"secret-name-with-value".to_string()));
+        assert!(names("DB_PASSWORD", "arn:aws:secretsmanager:us-east-1:1:secret:x").is_empty());
+        assert!(names("DATABASE_URL", "postgres://app:s3cr3t@db:5432/x").contains(&"url-with-credentials".to_string()));
+        assert!(names("DATABASE_URL", "postgres://db:5432/x").is_empty());
+        assert!(names("LOG_LEVEL", "info").is_empty());
+        assert!(names("SEED", "q8Zr2LmX9vKp4TnW7bYc1HdF").contains(&"high-entropy".to_string()));
+    }
+}

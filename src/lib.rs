@@ -1,0 +1,12 @@
+//! lambda-audit: audits a live AWS account's Lambda estate through the provider's APIs.
+//!
+//! Data flows one way: [`collect`] fills an [`inventory::Inventory`]; [`checks`] run over it
+//! purely and produce [`findings`]; [`report`] renders them.
+
+pub mod checks;
+pub mod cli;
+pub mod collect;
+pub mod findings;
+pub mod inventory;
+pub mod policy;
+pub mod report;

@@ -1,0 +1,148 @@
+//! The binary edge: parse arguments, run, map the outcome to an exit code.
+
+use anyhow::Context;
+use clap::Parser;
+use lambda_audit::checks;
+use lambda_audit::cli::{AuditArgs, Cli, Command, Format};
+use lambda_audit::collect::{self, AwsSettings, CollectOptions, RegionSelection};
+use lambda_audit::inventory::snapshot;
+use lambda_audit::report::{self, Audit};
+use std::io::Write;
+use std::process::ExitCode;
+
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+const EXIT_GAPS: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            // A closed pipe (`lambda-audit checks | head`) is not an error worth a message.
+            if err
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Our crate logs at the chosen level; the SDK's crates never above `info`, because their
+/// debug and trace output can include request and response bodies (environment values).
+fn init_logging(verbose: u8, quiet: bool) {
+    let ours = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        _ => "debug",
+    };
+    let sdk = if quiet { "error" } else { "warn" };
+    let filter = format!("{sdk},lambda_audit={ours}");
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Checks { format } => list_checks(format),
+        Command::Explain { check } => {
+            let found = checks::find(&check).with_context(|| {
+                format!("no check `{check}`; `lambda-audit checks` lists them")
+            })?;
+            write_stdout(found.meta().doc)?;
+            Ok(0)
+        }
+        Command::Audit(args) => audit(args, cli.verbose),
+    }
+}
+
+fn list_checks(format: Format) -> anyhow::Result<u8> {
+    let text = match format {
+        Format::Json => {
+            let metas: Vec<_> = checks::registry().iter().map(|c| c.meta()).collect();
+            serde_json::to_string_pretty(&metas)? + "\n"
+        }
+        Format::Text => checks::registry()
+            .iter()
+            .map(|c| {
+                let m = c.meta();
+                format!(
+                    "{}  {:<28} {:<9} {:<13} {}\n",
+                    m.id,
+                    m.name,
+                    m.severity.to_string(),
+                    format!("{:?}", m.family).to_lowercase(),
+                    m.summary
+                )
+            })
+            .collect(),
+    };
+    write_stdout(&text)?;
+    Ok(0)
+}
+
+fn audit(args: AuditArgs, verbose: u8) -> anyhow::Result<u8> {
+    let inventory = match &args.from_snapshot {
+        Some(path) => snapshot::read(path)?,
+        None => {
+            let options = CollectOptions {
+                aws: AwsSettings {
+                    profile: args.profile.clone(),
+                    endpoint_url: args.endpoint_url.clone(),
+                    home_region: None,
+                },
+                regions: args.regions.clone().unwrap_or(RegionSelection::Configured),
+                exhaustive: args.exhaustive,
+                rate_fraction: args.max_rps_fraction,
+            };
+            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let inventory = runtime.block_on(collect::collect(&options))?;
+            if let Some(path) = &args.snapshot_out {
+                snapshot::write(&inventory, path)?;
+            }
+            inventory
+        }
+    };
+    let results = checks::run_all(&inventory);
+    let audit = Audit {
+        inventory: &inventory,
+        results: &results,
+    };
+    let rendered = match args.format {
+        Format::Text => report::text::render(&audit),
+        Format::Json => report::json::render(&audit),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?,
+        None => write_stdout(&rendered)?,
+    }
+    if verbose > 0 {
+        eprint!("{}", report::text::call_statistics(&inventory));
+    }
+
+    let incomplete = !inventory.coverage_gaps.is_empty() || !results.not_evaluated.is_empty();
+    if args.fail_on_gaps && incomplete {
+        return Ok(EXIT_GAPS);
+    }
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| results.findings.iter().any(|f| f.severity >= t));
+    Ok(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}

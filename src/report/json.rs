@@ -1,0 +1,103 @@
+//! The JSON report: its own versioned wire type (documented in `docs/report-schema.json`),
+//! not a dump of internal structures, so internal refactors cannot change the format.
+
+use super::Audit;
+use crate::checks::CheckSummary;
+use crate::findings::{Finding, NotEvaluated, Severity};
+use crate::inventory::{AccountIdentity, CoverageGap, SkippedRegion};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const REPORT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct ReportV1<'a> {
+    pub report_version: u32,
+    pub tool: Tool,
+    pub account: &'a AccountIdentity,
+    pub collected_at: &'a str,
+    pub regions: Vec<&'a str>,
+    pub skipped_regions: &'a [SkippedRegion],
+    pub summary: Summary<'a>,
+    pub findings: &'a [Finding],
+    pub not_evaluated: &'a [NotEvaluated],
+    pub coverage: Coverage<'a>,
+}
+
+#[derive(Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Summary<'a> {
+    pub functions: usize,
+    pub findings: usize,
+    /// Every severity present, zero included, so consumers need no defaults.
+    pub findings_by_severity: BTreeMap<Severity, usize>,
+    pub not_evaluated: usize,
+    pub coverage_gaps: usize,
+    /// True when nothing failed: every check saw everything it needed.
+    pub complete: bool,
+    pub checks: &'a [CheckSummary],
+}
+
+#[derive(Serialize)]
+pub struct Coverage<'a> {
+    pub gaps: &'a [CoverageGap],
+    /// Requests sent, by `service:Operation`, retries included.
+    pub api_calls: &'a BTreeMap<String, u64>,
+}
+
+pub fn build<'a>(audit: &Audit<'a>) -> ReportV1<'a> {
+    let inventory = audit.inventory;
+    let results = audit.results;
+    let mut by_severity: BTreeMap<Severity, usize> = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ]
+    .into_iter()
+    .map(|s| (s, 0))
+    .collect();
+    for finding in &results.findings {
+        *by_severity.entry(finding.severity).or_default() += 1;
+    }
+    ReportV1 {
+        report_version: REPORT_VERSION,
+        tool: Tool {
+            name: "lambda-audit",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        account: &inventory.account,
+        collected_at: &inventory.collected_at,
+        regions: inventory.regions.iter().map(|r| r.region.as_str()).collect(),
+        skipped_regions: &inventory.skipped_regions,
+        summary: Summary {
+            functions: inventory.functions().count(),
+            findings: results.findings.len(),
+            findings_by_severity: by_severity,
+            not_evaluated: results.not_evaluated.len(),
+            coverage_gaps: inventory.coverage_gaps.len(),
+            complete: inventory.coverage_gaps.is_empty() && results.not_evaluated.is_empty(),
+            checks: &results.per_check,
+        },
+        findings: &results.findings,
+        not_evaluated: &results.not_evaluated,
+        coverage: Coverage {
+            gaps: &inventory.coverage_gaps,
+            api_calls: &inventory.collection.attempts_by_operation,
+        },
+    }
+}
+
+pub fn render(audit: &Audit<'_>) -> String {
+    // Serializing plain data structures cannot fail; fall back to an explicit error object
+    // rather than panicking if it ever did.
+    serde_json::to_string_pretty(&build(audit))
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize report: {e}\"}}"))
+        + "\n"
+}

@@ -1,0 +1,145 @@
+//! The terminal report: findings grouped by function, worst first, then what could not be
+//! evaluated and why.
+
+use super::{Audit, sanitize_for_terminal as clean};
+use crate::findings::{Finding, Severity};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+pub fn render(audit: &Audit<'_>) -> String {
+    let inventory = audit.inventory;
+    let results = audit.results;
+    let mut out = String::new();
+    let regions: Vec<&str> = inventory.regions.iter().map(|r| r.region.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "lambda-audit {} — account {} ({}) — {} function(s) in {} — collected {}",
+        env!("CARGO_PKG_VERSION"),
+        clean(&inventory.account.account_id),
+        clean(&inventory.account.partition),
+        inventory.functions().count(),
+        if regions.is_empty() { "no region".to_string() } else { clean(&regions.join(", ")) },
+        clean(&inventory.collected_at),
+    );
+    for skipped in &inventory.skipped_regions {
+        let _ = writeln!(out, "note: region {} skipped: {}", clean(&skipped.region), clean(&skipped.reason));
+    }
+
+    // Group by function; findings on resources outside any function go under their ARN.
+    let mut groups: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
+    for finding in &results.findings {
+        let key = finding
+            .function_name
+            .clone()
+            .unwrap_or_else(|| finding.resource_arn.clone());
+        groups
+            .entry((finding.region.clone(), key))
+            .or_default()
+            .push(finding);
+    }
+    let mut ordered: Vec<_> = groups.into_iter().collect();
+    // Functions with the worst findings first; ties by region and name.
+    ordered.sort_by(|a, b| {
+        let worst = |v: &Vec<&Finding>| v.iter().map(|f| f.severity).max();
+        worst(&b.1).cmp(&worst(&a.1)).then_with(|| a.0.cmp(&b.0))
+    });
+    for ((region, name), findings) in &ordered {
+        let _ = writeln!(out, "\n{} ({})", clean(name), clean(region));
+        for f in findings {
+            let _ = writeln!(
+                out,
+                "  [{}] {} {}: {}",
+                label(f.severity),
+                f.check_id,
+                f.check_name,
+                clean(&f.title)
+            );
+            let _ = writeln!(out, "      {}", clean(&f.message));
+            let _ = writeln!(out, "      resource: {}", clean(&f.resource_arn));
+            let _ = writeln!(out, "      how to fix: lambda-audit explain {}", f.check_id);
+        }
+    }
+
+    if !results.not_evaluated.is_empty() {
+        let _ = writeln!(out, "\nNot evaluated ({}): these were not checked, not passed", results.not_evaluated.len());
+        for n in &results.not_evaluated {
+            let _ = writeln!(
+                out,
+                "  {} {} ({}): {}",
+                n.check_id,
+                clean(&n.resource),
+                clean(&n.region),
+                clean(&n.reason)
+            );
+        }
+    }
+    if !inventory.coverage_gaps.is_empty() {
+        let _ = writeln!(out, "\nCoverage gaps ({} failed call(s)):", inventory.coverage_gaps.len());
+        for gap in &inventory.coverage_gaps {
+            let _ = writeln!(
+                out,
+                "  {} in {}{}: {} ({}): {}",
+                gap.failure.operation,
+                gap.region.as_deref().unwrap_or("global"),
+                gap.resource.as_deref().map(|r| format!(" for {}", clean(r))).unwrap_or_default(),
+                clean(&gap.failure.code),
+                gap.failure.kind,
+                clean(&gap.failure.message)
+            );
+        }
+    }
+
+    let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
+    for f in &results.findings {
+        *counts.entry(f.severity).or_default() += 1;
+    }
+    let breakdown: Vec<String> = counts
+        .iter()
+        .rev()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n{} finding(s){}; {} not evaluated; {} coverage gap(s).",
+        results.findings.len(),
+        if breakdown.is_empty() { String::new() } else { format!(" ({})", breakdown.join(", ")) },
+        results.not_evaluated.len(),
+        inventory.coverage_gaps.len()
+    );
+    out
+}
+
+fn label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "CRITICAL",
+        Severity::High => "HIGH",
+        Severity::Medium => "MEDIUM",
+        Severity::Low => "LOW",
+        Severity::Info => "INFO",
+    }
+}
+
+/// The end-of-run call statistics printed with `-v`: requests per operation and per function.
+pub fn call_statistics(inventory: &crate::inventory::Inventory) -> String {
+    let stats = &inventory.collection;
+    let mut out = String::from("API requests by operation (retries included):\n");
+    for (operation, count) in &stats.attempts_by_operation {
+        let _ = writeln!(out, "  {operation:<45} {count:>6}");
+    }
+    let total = stats.total_attempts();
+    let per_function = if stats.functions == 0 {
+        0.0
+    } else {
+        total as f64 / stats.functions as f64
+    };
+    let _ = writeln!(
+        out,
+        "  {:<45} {:>6}\n  {} function(s): {:.2} requests per function; collected in {:.1} s",
+        "total",
+        total,
+        stats.functions,
+        per_function,
+        stats.elapsed_ms as f64 / 1000.0
+    );
+    out
+}
