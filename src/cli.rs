@@ -49,9 +49,10 @@ pub struct AuditArgs {
     /// Default: the configured region.
     #[arg(long, value_parser = clap::value_parser!(RegionSelection))]
     pub regions: Option<RegionSelection>,
-    /// Endpoint for every AWS client (e.g. LocalStack). AWS_ENDPOINT_URL works too, and a
-    /// service-specific AWS_ENDPOINT_URL_<SERVICE> overrides it for that service.
-    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    /// Endpoint for every AWS client (e.g. LocalStack). Without it the SDK reads
+    /// AWS_ENDPOINT_URL; either way a service-specific AWS_ENDPOINT_URL_<SERVICE> (such as
+    /// AWS_ENDPOINT_URL_APIGATEWAYV2) wins for its service.
+    #[arg(long)]
     pub endpoint_url: Option<String>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]

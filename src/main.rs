@@ -47,6 +47,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }
@@ -98,7 +99,10 @@ fn audit(args: AuditArgs, verbose: u8) -> anyhow::Result<u8> {
                 aws: AwsSettings {
                     profile: args.profile.clone(),
                     endpoint_url: args.endpoint_url.clone(),
-                    home_region: None,
+                    fallback_region: match &args.regions {
+                        Some(RegionSelection::List(list)) => list.first().cloned(),
+                        _ => None,
+                    },
                 },
                 regions: args.regions.clone().unwrap_or(RegionSelection::Configured),
                 exhaustive: args.exhaustive,

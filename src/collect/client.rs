@@ -19,9 +19,32 @@ pub struct AwsSettings {
     /// Applied to every client; a service-specific `AWS_ENDPOINT_URL_<SERVICE>` variable
     /// still wins for its service (the SDK's documented precedence).
     pub endpoint_url: Option<String>,
-    /// The region for global calls and for the default region selection; `None` takes the
-    /// configured one.
-    pub home_region: Option<String>,
+    /// Used for global calls (STS, IAM) when no region is configured, e.g. the first
+    /// region of `--regions`.
+    pub fallback_region: Option<String>,
+}
+
+/// `AWS_ENDPOINT_URL_<SERVICE>`, which the SDK would ignore once an endpoint is set in code
+/// (`--endpoint-url`); applied here so the documented precedence holds either way.
+fn service_endpoint(service_env_suffix: &str) -> Option<String> {
+    std::env::var(format!("AWS_ENDPOINT_URL_{service_env_suffix}"))
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// A client of `$sdk` for `$region` (or the home region), with the guard attached and the
+/// service-specific endpoint variable honoured.
+macro_rules! build_client {
+    ($self:ident, $sdk:ident, $env_suffix:literal, $region:expr) => {{
+        let mut builder = $sdk::config::Builder::from(&$self.base).interceptor($self.guard.clone());
+        if let Some(region) = $region {
+            builder = builder.region(Region::new(region.to_string()));
+        }
+        if let Some(url) = service_endpoint($env_suffix) {
+            builder = builder.endpoint_url(url);
+        }
+        $sdk::Client::from_conf(builder.build())
+    }};
 }
 
 pub struct Clients {
@@ -51,12 +74,10 @@ impl Clients {
         if let Some(url) = &settings.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        if let Some(region) = &settings.home_region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        let base = loader.load().await;
+        let mut base = loader.load().await;
         if base.region().is_none() {
-            return Err(CollectError::NoRegion);
+            let fallback = settings.fallback_region.clone().ok_or(CollectError::NoRegion)?;
+            base = base.to_builder().region(Region::new(fallback)).build();
         }
         let counter = Arc::new(CallCounter::default());
         Ok(Clients {
@@ -74,48 +95,28 @@ impl Clients {
     }
 
     pub fn lambda(&self, region: &str) -> aws_sdk_lambda::Client {
-        let config = aws_sdk_lambda::config::Builder::from(&self.base)
-            .region(Region::new(region.to_string()))
-            .interceptor(self.guard.clone())
-            .build();
-        aws_sdk_lambda::Client::from_conf(config)
+        build_client!(self, aws_sdk_lambda, "LAMBDA", Some(region))
     }
 
     pub fn apigateway(&self, region: &str) -> aws_sdk_apigateway::Client {
-        let config = aws_sdk_apigateway::config::Builder::from(&self.base)
-            .region(Region::new(region.to_string()))
-            .interceptor(self.guard.clone())
-            .build();
-        aws_sdk_apigateway::Client::from_conf(config)
+        build_client!(self, aws_sdk_apigateway, "API_GATEWAY", Some(region))
     }
 
     pub fn apigatewayv2(&self, region: &str) -> aws_sdk_apigatewayv2::Client {
-        let config = aws_sdk_apigatewayv2::config::Builder::from(&self.base)
-            .region(Region::new(region.to_string()))
-            .interceptor(self.guard.clone())
-            .build();
-        aws_sdk_apigatewayv2::Client::from_conf(config)
+        build_client!(self, aws_sdk_apigatewayv2, "APIGATEWAYV2", Some(region))
     }
 
+    /// IAM is global; the home region only selects the partition's endpoint.
     pub fn iam(&self) -> aws_sdk_iam::Client {
-        let config = aws_sdk_iam::config::Builder::from(&self.base)
-            .interceptor(self.guard.clone())
-            .build();
-        aws_sdk_iam::Client::from_conf(config)
+        build_client!(self, aws_sdk_iam, "IAM", None::<&str>)
     }
 
     pub fn account(&self) -> aws_sdk_account::Client {
-        let config = aws_sdk_account::config::Builder::from(&self.base)
-            .interceptor(self.guard.clone())
-            .build();
-        aws_sdk_account::Client::from_conf(config)
+        build_client!(self, aws_sdk_account, "ACCOUNT", None::<&str>)
     }
 
     fn sts(&self) -> aws_sdk_sts::Client {
-        let config = aws_sdk_sts::config::Builder::from(&self.base)
-            .interceptor(self.guard.clone())
-            .build();
-        aws_sdk_sts::Client::from_conf(config)
+        build_client!(self, aws_sdk_sts, "STS", None::<&str>)
     }
 
     pub async fn caller_identity(&self) -> Result<AccountIdentity, CollectError> {

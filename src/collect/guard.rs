@@ -101,9 +101,11 @@ impl Intercept for ReadOnlyGuard {
         "lambda-audit read-only guard"
     }
 
-    fn read_before_execution(
+    // Operation metadata is in the config bag from serialization on, not before execution.
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let Some(metadata) = cfg.load::<Metadata>() else {

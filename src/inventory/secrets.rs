@@ -136,11 +136,12 @@ pub const DETECTORS: &[Detector] = &[
     },
     Detector {
         name: "high-entropy",
-        description: "random-looking literal of 20+ characters with more than 4.0 bits of entropy per character",
+        description: "random-looking literal of 20+ characters with more than 4.0 bits of entropy per character (URLs are judged by url-with-credentials instead)",
         matches: |_, v, entropy| {
             v.chars().count() >= 20
                 && entropy > 4.0
                 && !v.contains(char::is_whitespace)
+                && !v.contains("://")
                 && is_literal_secret_value(v)
         },
     },

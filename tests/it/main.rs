@@ -1,0 +1,11 @@
+//! One integration-test binary (link time with the AWS SDK crates matters), one module per
+//! area. Check fixture tests are named `<id>_flags_…` / `<id>_passes_…`; the meta test
+//! insists every check has both.
+
+mod check_la101;
+mod check_la102;
+mod check_la301;
+mod collector_mocks;
+mod localstack;
+mod meta;
+mod support;
