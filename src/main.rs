@@ -56,9 +56,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Checks { format } => list_checks(format),
         Command::Explain { check } => {
-            let found = checks::find(&check).with_context(|| {
-                format!("no check `{check}`; `lambda-audit checks` lists them")
-            })?;
+            let found = checks::find(&check)
+                .with_context(|| format!("no check `{check}`; `lambda-audit checks` lists them"))?;
             write_stdout(found.meta().doc)?;
             Ok(0)
         }
@@ -108,7 +107,8 @@ fn audit(args: AuditArgs, verbose: u8) -> anyhow::Result<u8> {
                 exhaustive: args.exhaustive,
                 rate_fraction: args.max_rps_fraction,
             };
-            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             let inventory = runtime.block_on(collect::collect(&options))?;
             if let Some(path) = &args.snapshot_out {
                 snapshot::write(&inventory, path)?;

@@ -72,7 +72,10 @@ pub async fn rest_apis_with(
             Err(error) => return Collected::Failed { error },
         };
         apis.extend(page.items().iter().cloned());
-        position = page.position().filter(|p| !p.is_empty()).map(str::to_string);
+        position = page
+            .position()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
         if position.is_none() {
             break;
         }
@@ -85,22 +88,24 @@ pub async fn rest_apis_with(
             rest_authorizers(&ctx, client, limiters, &id),
             rest_stages(&ctx, client, limiters, &id),
         );
-        let policy = api.policy().and_then(|text| match parse_rest_api_policy(text) {
-            Ok(value) => Some(value),
-            Err(message) => {
-                recorder.gap(
-                    Some(region),
-                    Some(&id),
-                    ApiFailure {
-                        operation: "apigateway:GetRestApis".to_string(),
-                        kind: FailureKind::MalformedResponse,
-                        code: "InvalidPolicyJson".to_string(),
-                        message,
-                    },
-                );
-                None
-            }
-        });
+        let policy = api
+            .policy()
+            .and_then(|text| match parse_rest_api_policy(text) {
+                Ok(value) => Some(value),
+                Err(message) => {
+                    recorder.gap(
+                        Some(region),
+                        Some(&id),
+                        ApiFailure {
+                            operation: "apigateway:GetRestApis".to_string(),
+                            kind: FailureKind::MalformedResponse,
+                            code: "InvalidPolicyJson".to_string(),
+                            message,
+                        },
+                    );
+                    None
+                }
+            });
         out.push(RestApi {
             name: api.name().map(str::to_string),
             endpoint_types: api
@@ -187,7 +192,10 @@ async fn rest_resources(
                 methods,
             }
         }));
-        position = page.position().filter(|p| !p.is_empty()).map(str::to_string);
+        position = page
+            .position()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
         if position.is_none() {
             break;
         }
@@ -222,17 +230,25 @@ async fn rest_authorizers(
             Ok(page) => page,
             Err(error) => return Collected::Failed { error },
         };
-        out.extend(page.items().iter().map(|a| Authorizer {
-            id: a.id().unwrap_or_default().to_string(),
-            name: a.name().map(str::to_string),
-            authorizer_type: a.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
-            lambda: a.authorizer_uri().and_then(lambda_target_from_uri),
-            identity_sources: a
-                .identity_source()
-                .map(|s| s.split(',').map(|p| p.trim().to_string()).collect())
-                .unwrap_or_default(),
+        out.extend(page.items().iter().map(|a| {
+            Authorizer {
+                id: a.id().unwrap_or_default().to_string(),
+                name: a.name().map(str::to_string),
+                authorizer_type: a
+                    .r#type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                lambda: a.authorizer_uri().and_then(lambda_target_from_uri),
+                identity_sources: a
+                    .identity_source()
+                    .map(|s| s.split(',').map(|p| p.trim().to_string()).collect())
+                    .unwrap_or_default(),
+            }
         }));
-        position = page.position().filter(|p| !p.is_empty()).map(str::to_string);
+        position = page
+            .position()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
         if position.is_none() {
             break;
         }
@@ -314,7 +330,10 @@ pub async fn http_apis_with(
             Err(error) => return Collected::Failed { error },
         };
         apis.extend(page.items().iter().cloned());
-        token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+        token = page
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
         if token.is_none() {
             break;
         }

@@ -76,7 +76,10 @@ impl Clients {
         }
         let mut base = loader.load().await;
         if base.region().is_none() {
-            let fallback = settings.fallback_region.clone().ok_or(CollectError::NoRegion)?;
+            let fallback = settings
+                .fallback_region
+                .clone()
+                .ok_or(CollectError::NoRegion)?;
             base = base.to_builder().region(Region::new(fallback)).build();
         }
         let counter = Arc::new(CallCounter::default());

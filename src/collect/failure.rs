@@ -68,9 +68,7 @@ fn kind_from_code(code: &str, status: Option<u16>) -> FailureKind {
         | "TooManyRequestsException"
         | "RequestLimitExceeded"
         | "LimitExceededException" => FailureKind::Throttled,
-        "NotImplemented" | "NotImplementedException" | "InternalFailure"
-            if status == Some(501) =>
-        {
+        "NotImplemented" | "NotImplementedException" | "InternalFailure" if status == Some(501) => {
             FailureKind::NotImplemented
         }
         _ if status == Some(501) => FailureKind::NotImplemented,

@@ -43,13 +43,41 @@ pub const READ_ONLY_OPERATIONS: &[AllowedOperation] = &[
     op("Lambda", "GetFunction", "lambda:GetFunction"),
     op("Lambda", "GetPolicy", "lambda:GetPolicy"),
     op("Lambda", "ListAliases", "lambda:ListAliases"),
-    op("Lambda", "ListFunctionUrlConfigs", "lambda:ListFunctionUrlConfigs"),
-    op("Lambda", "ListEventSourceMappings", "lambda:ListEventSourceMappings"),
-    op("Lambda", "ListFunctionEventInvokeConfigs", "lambda:ListFunctionEventInvokeConfigs"),
-    op("Lambda", "ListCodeSigningConfigs", "lambda:ListCodeSigningConfigs"),
-    op("Lambda", "ListFunctionsByCodeSigningConfig", "lambda:ListFunctionsByCodeSigningConfig"),
-    op("Lambda", "GetLayerVersionPolicy", "lambda:GetLayerVersionPolicy"),
-    op("IAM", "GetAccountAuthorizationDetails", "iam:GetAccountAuthorizationDetails"),
+    op(
+        "Lambda",
+        "ListFunctionUrlConfigs",
+        "lambda:ListFunctionUrlConfigs",
+    ),
+    op(
+        "Lambda",
+        "ListEventSourceMappings",
+        "lambda:ListEventSourceMappings",
+    ),
+    op(
+        "Lambda",
+        "ListFunctionEventInvokeConfigs",
+        "lambda:ListFunctionEventInvokeConfigs",
+    ),
+    op(
+        "Lambda",
+        "ListCodeSigningConfigs",
+        "lambda:ListCodeSigningConfigs",
+    ),
+    op(
+        "Lambda",
+        "ListFunctionsByCodeSigningConfig",
+        "lambda:ListFunctionsByCodeSigningConfig",
+    ),
+    op(
+        "Lambda",
+        "GetLayerVersionPolicy",
+        "lambda:GetLayerVersionPolicy",
+    ),
+    op(
+        "IAM",
+        "GetAccountAuthorizationDetails",
+        "iam:GetAccountAuthorizationDetails",
+    ),
     op("API Gateway", "GetRestApis", "apigateway:GET"),
     op("API Gateway", "GetResources", "apigateway:GET"),
     op("API Gateway", "GetAuthorizers", "apigateway:GET"),
@@ -158,7 +186,10 @@ mod tests {
             );
             let verb = op.iam_action.split(':').nth(1).unwrap_or("");
             assert!(
-                verb == "GET" || ["Get", "List", "Describe"].iter().any(|p| verb.starts_with(p)),
+                verb == "GET"
+                    || ["Get", "List", "Describe"]
+                        .iter()
+                        .any(|p| verb.starts_with(p)),
                 "{} is not a read action",
                 op.iam_action
             );

@@ -145,7 +145,10 @@ fn role(detail: &aws_sdk_iam::types::RoleDetail, recorder: &Recorder) -> Role {
     }
 }
 
-fn managed_policy(detail: &aws_sdk_iam::types::ManagedPolicyDetail, recorder: &Recorder) -> ManagedPolicy {
+fn managed_policy(
+    detail: &aws_sdk_iam::types::ManagedPolicyDetail,
+    recorder: &Recorder,
+) -> ManagedPolicy {
     let arn = detail.arn().unwrap_or_default().to_string();
     let default_version = detail
         .policy_version_list()
@@ -173,7 +176,10 @@ mod tests {
     #[test]
     fn decodes_url_encoded_and_plain_documents() {
         let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
-        assert_eq!(decode_policy_document(encoded).unwrap()["Version"], "2012-10-17");
+        assert_eq!(
+            decode_policy_document(encoded).unwrap()["Version"],
+            "2012-10-17"
+        );
         assert_eq!(
             decode_policy_document(r#"{"Statement": []}"#).unwrap()["Statement"],
             serde_json::json!([])

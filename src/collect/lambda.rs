@@ -112,8 +112,10 @@ pub async fn collect_region(
 /// in pages of 50, instead of one `ListVersionsByFunction` call per function.
 async fn list_functions(
     ctx: &RegionContext<'_>,
-) -> SdkResult<Vec<FunctionConfiguration>, aws_sdk_lambda::operation::list_functions::ListFunctionsError>
-{
+) -> SdkResult<
+    Vec<FunctionConfiguration>,
+    aws_sdk_lambda::operation::list_functions::ListFunctionsError,
+> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -127,7 +129,10 @@ async fn list_functions(
             .send()
             .await?;
         out.extend(page.functions().iter().cloned());
-        marker = page.next_marker().filter(|m| !m.is_empty()).map(str::to_string);
+        marker = page
+            .next_marker()
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
         if marker.is_none() {
             return Ok(out);
         }
@@ -420,7 +425,10 @@ async fn get_policy(
     }
 }
 
-pub(crate) fn parse_policy_text(operation: &str, text: &str) -> Result<serde_json::Value, ApiFailure> {
+pub(crate) fn parse_policy_text(
+    operation: &str,
+    text: &str,
+) -> Result<serde_json::Value, ApiFailure> {
     serde_json::from_str(text).map_err(|e| ApiFailure {
         operation: operation.to_string(),
         kind: FailureKind::MalformedResponse,
@@ -451,7 +459,10 @@ async fn list_aliases(ctx: &RegionContext<'_>, name: &str, arn: &str) -> Collect
             Err(error) => return Collected::Failed { error },
         };
         configs.extend(page.aliases().iter().cloned());
-        marker = page.next_marker().filter(|m| !m.is_empty()).map(str::to_string);
+        marker = page
+            .next_marker()
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
         if marker.is_none() {
             break;
         }
@@ -485,19 +496,24 @@ async fn list_aliases(ctx: &RegionContext<'_>, name: &str, arn: &str) -> Collect
 /// or when a policy could not be read (then we must look rather than assume).
 fn policies_may_grant(function: &Function, action: &str) -> bool {
     function.policies().iter().any(|q| match q.policy {
-        Collected::Collected { value: Some(p) } => match crate::policy::parse_statements(&p.document) {
-            Ok(statements) => statements
-                .iter()
-                .any(|s| s.effect == crate::policy::Effect::Allow && s.covers_action(action)),
-            Err(_) => true,
-        },
+        Collected::Collected { value: Some(p) } => {
+            match crate::policy::parse_statements(&p.document) {
+                Ok(statements) => statements
+                    .iter()
+                    .any(|s| s.effect == crate::policy::Effect::Allow && s.covers_action(action)),
+                Err(_) => true,
+            }
+        }
         Collected::Collected { value: None } => false,
         _ => true,
     })
 }
 
 fn has_any_policy(function: &Function) -> bool {
-    function.policies().iter().any(|q| !matches!(q.policy, Collected::Collected { value: None }))
+    function
+        .policies()
+        .iter()
+        .any(|q| !matches!(q.policy, Collected::Collected { value: None }))
 }
 
 /// The alias name of a qualified function ARN, `None` for the unqualified one.
@@ -505,7 +521,10 @@ fn qualifier_of(target_arn: &str) -> Option<String> {
     target_arn.splitn(8, ':').nth(7).map(str::to_string)
 }
 
-async fn list_url_configs(ctx: &RegionContext<'_>, function: &Function) -> Collected<Vec<FunctionUrl>> {
+async fn list_url_configs(
+    ctx: &RegionContext<'_>,
+    function: &Function,
+) -> Collected<Vec<FunctionUrl>> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -542,7 +561,10 @@ async fn list_url_configs(ctx: &RegionContext<'_>, function: &Function) -> Colle
             invoke_mode: u.invoke_mode().map(|m| m.as_str().to_string()),
             last_modified: non_empty(Some(u.last_modified_time())),
         }));
-        marker = page.next_marker().filter(|m| !m.is_empty()).map(str::to_string);
+        marker = page
+            .next_marker()
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
         if marker.is_none() {
             break;
         }
@@ -593,7 +615,10 @@ async fn list_event_invoke_configs(
                     .map(str::to_string),
             }
         }));
-        marker = page.next_marker().filter(|m| !m.is_empty()).map(str::to_string);
+        marker = page
+            .next_marker()
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
         if marker.is_none() {
             break;
         }
@@ -623,40 +648,52 @@ async fn list_event_source_mappings(ctx: &RegionContext<'_>) -> Collected<Vec<Ev
             Ok(None) => break,
             Err(error) => return Collected::Failed { error },
         };
-        out.extend(page.event_source_mappings().iter().map(|m| EventSourceMapping {
-            uuid: m.uuid().unwrap_or_default().to_string(),
-            function_arn: m.function_arn().map(unqualified_arn).unwrap_or_default(),
-            event_source_arn: m.event_source_arn().map(str::to_string),
-            self_managed_endpoints: m
-                .self_managed_event_source()
-                .and_then(|s| s.endpoints())
-                .map(|e| e.values().flatten().cloned().collect())
-                .unwrap_or_default(),
-            state: m.state().map(str::to_string),
-            batch_size: m.batch_size(),
-            filter_patterns: m
-                .filter_criteria()
-                .map(|f| f.filters().iter().filter_map(|p| p.pattern().map(str::to_string)).collect())
-                .unwrap_or_default(),
-            on_failure_destination: m
-                .destination_config()
-                .and_then(|d| d.on_failure())
-                .and_then(|d| d.destination())
-                .map(str::to_string),
-            source_access: m
-                .source_access_configurations()
-                .iter()
-                .map(|s| {
-                    (
-                        s.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
-                        s.uri().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect(),
-            kms_key_arn: m.kms_key_arn().map(str::to_string),
-            last_modified: m.last_modified().map(|d| d.to_string()),
+        out.extend(page.event_source_mappings().iter().map(|m| {
+            EventSourceMapping {
+                uuid: m.uuid().unwrap_or_default().to_string(),
+                function_arn: m.function_arn().map(unqualified_arn).unwrap_or_default(),
+                event_source_arn: m.event_source_arn().map(str::to_string),
+                self_managed_endpoints: m
+                    .self_managed_event_source()
+                    .and_then(|s| s.endpoints())
+                    .map(|e| e.values().flatten().cloned().collect())
+                    .unwrap_or_default(),
+                state: m.state().map(str::to_string),
+                batch_size: m.batch_size(),
+                filter_patterns: m
+                    .filter_criteria()
+                    .map(|f| {
+                        f.filters()
+                            .iter()
+                            .filter_map(|p| p.pattern().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                on_failure_destination: m
+                    .destination_config()
+                    .and_then(|d| d.on_failure())
+                    .and_then(|d| d.destination())
+                    .map(str::to_string),
+                source_access: m
+                    .source_access_configurations()
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.r#type()
+                                .map(|t| t.as_str().to_string())
+                                .unwrap_or_default(),
+                            s.uri().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect(),
+                kms_key_arn: m.kms_key_arn().map(str::to_string),
+                last_modified: m.last_modified().map(|d| d.to_string()),
+            }
         }));
-        marker = page.next_marker().filter(|m| !m.is_empty()).map(str::to_string);
+        marker = page
+            .next_marker()
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
         if marker.is_none() {
             break;
         }
@@ -688,7 +725,10 @@ async fn list_code_signing_configs(ctx: &RegionContext<'_>) -> Collected<Vec<Cod
             Err(error) => return Collected::Failed { error },
         };
         configs.extend(page.code_signing_configs().iter().cloned());
-        marker = page.next_marker().filter(|m| !m.is_empty()).map(str::to_string);
+        marker = page
+            .next_marker()
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
         if marker.is_none() {
             break;
         }
@@ -735,7 +775,10 @@ async fn functions_by_signing_config(ctx: &RegionContext<'_>, arn: &str) -> Coll
             Err(error) => return Collected::Failed { error },
         };
         out.extend(page.function_arns().iter().map(|a| unqualified_arn(a)));
-        marker = page.next_marker().filter(|m| !m.is_empty()).map(str::to_string);
+        marker = page
+            .next_marker()
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
         if marker.is_none() {
             break;
         }
@@ -798,7 +841,10 @@ async fn collect_layers(ctx: &RegionContext<'_>, functions: &[Function]) -> Vec<
         // arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME:VERSION
         let parts: Vec<&str> = arn.split(':').collect();
         let owner = parts.get(4).copied().unwrap_or_default().to_string();
-        let policy = match (parts.get(6), parts.get(7).and_then(|v| v.parse::<i64>().ok())) {
+        let policy = match (
+            parts.get(6),
+            parts.get(7).and_then(|v| v.parse::<i64>().ok()),
+        ) {
             (Some(_), Some(version)) if owner == own_account => {
                 let result = ctx
                     .call(
@@ -814,7 +860,10 @@ async fn collect_layers(ctx: &RegionContext<'_>, functions: &[Function]) -> Vec<
                     .await;
                 match result {
                     Ok(None) => Collected::Collected { value: None },
-                    Ok(Some(out)) => match out.policy().map(|t| parse_policy_text("lambda:GetLayerVersionPolicy", t)) {
+                    Ok(Some(out)) => match out
+                        .policy()
+                        .map(|t| parse_policy_text("lambda:GetLayerVersionPolicy", t))
+                    {
                         None => Collected::Collected { value: None },
                         Some(Ok(document)) => Collected::Collected {
                             value: Some(ResourcePolicy {

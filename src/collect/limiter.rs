@@ -30,7 +30,11 @@ pub struct Limiter {
 
 impl Limiter {
     pub fn per_second(rate: f64) -> Self {
-        let rate = if rate.is_finite() && rate > 0.0 { rate } else { 1.0 };
+        let rate = if rate.is_finite() && rate > 0.0 {
+            rate
+        } else {
+            1.0
+        };
         Limiter {
             interval: Duration::from_secs_f64(1.0 / rate),
             next_slot: Mutex::new(Instant::now()),

@@ -199,7 +199,10 @@ mod tests {
         assert_eq!("all".parse::<RegionSelection>(), Ok(RegionSelection::All));
         assert_eq!(
             "us-east-1, eu-west-1".parse::<RegionSelection>(),
-            Ok(RegionSelection::List(vec!["us-east-1".into(), "eu-west-1".into()]))
+            Ok(RegionSelection::List(vec![
+                "us-east-1".into(),
+                "eu-west-1".into()
+            ]))
         );
         assert!("us-east-1,Europe".parse::<RegionSelection>().is_err());
         assert!("".parse::<RegionSelection>().is_err());

@@ -135,7 +135,10 @@ mod tests {
     #[test]
     fn resolves_both_uri_shapes_and_qualifiers() {
         let t = lambda_target_from_uri("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:orders:live/invocations").unwrap();
-        assert_eq!(t.function_arn, "arn:aws:lambda:us-east-1:123456789012:function:orders");
+        assert_eq!(
+            t.function_arn,
+            "arn:aws:lambda:us-east-1:123456789012:function:orders"
+        );
         assert_eq!(t.qualifier.as_deref(), Some("live"));
         let t = lambda_target_from_uri("arn:aws:lambda:eu-west-1:1:function:f").unwrap();
         assert_eq!(t.qualifier, None);

@@ -7,11 +7,17 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Collected<T> {
-    Collected { value: T },
+    Collected {
+        value: T,
+    },
     /// Deliberately not fetched (the call plan judged it irrelevant); `reason` says why.
-    NotCollected { reason: String },
+    NotCollected {
+        reason: String,
+    },
     /// The call failed; the same failure is in the inventory's `coverage_gaps`.
-    Failed { error: ApiFailure },
+    Failed {
+        error: ApiFailure,
+    },
 }
 
 impl<T> Default for Collected<T> {

@@ -96,7 +96,8 @@ pub const DETECTORS: &[Detector] = &[
             let v = v.trim();
             (v.starts_with("AKIA") || v.starts_with("ASIA"))
                 && v.len() == 20
-                && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                && v.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         },
     },
     Detector {
@@ -122,8 +123,19 @@ pub const DETECTORS: &[Detector] = &[
         description: "token of 20+ characters with a well-known vendor prefix (GitHub ghp_/gho_/ghs_/ghu_/github_pat_, Slack xoxb-/xoxp-/xoxa-/xoxr-, Stripe sk_live_/rk_live_, OpenAI sk-, Google AIza)",
         matches: |_, v, _| {
             const PREFIXES: &[&str] = &[
-                "ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "xoxb-", "xoxp-", "xoxa-",
-                "xoxr-", "sk_live_", "rk_live_", "sk-", "AIza",
+                "ghp_",
+                "gho_",
+                "ghs_",
+                "ghu_",
+                "github_pat_",
+                "xoxb-",
+                "xoxp-",
+                "xoxa-",
+                "xoxr-",
+                "sk_live_",
+                "rk_live_",
+                "sk-",
+                "AIza",
             ];
             let v = v.trim();
             v.len() >= 20 && PREFIXES.iter().any(|p| v.starts_with(p))
@@ -223,9 +235,14 @@ mod tests {
     fn detectors_find_credentials_and_ignore_references() {
         let names = |n: &str, v: &str| RedactedValue::new(n, v).detectors;
         assert!(names("KEY", "AKIAIOSFODNN7EXAMPLE").contains(&"aws-access-key-id".to_string()));
-        assert!(names("DB_PASSWORD", "hunter2hunter2").contains(&"secret-name-with-value".to_string()));
+        assert!(
+            names("DB_PASSWORD", "hunter2hunter2").contains(&"secret-name-with-value".to_string())
+        );
         assert!(names("DB_PASSWORD", "arn:aws:secretsmanager:us-east-1:1:secret:x").is_empty());
-        assert!(names("DATABASE_URL", "postgres://app:s3cr3t@db:5432/x").contains(&"url-with-credentials".to_string()));
+        assert!(
+            names("DATABASE_URL", "postgres://app:s3cr3t@db:5432/x")
+                .contains(&"url-with-credentials".to_string())
+        );
         assert!(names("DATABASE_URL", "postgres://db:5432/x").is_empty());
         assert!(names("LOG_LEVEL", "info").is_empty());
         assert!(names("SEED", "q8Zr2LmX9vKp4TnW7bYc1HdF").contains(&"high-entropy".to_string()));

@@ -106,12 +106,17 @@ mod tests {
     #[test]
     fn rejects_unknown_versions_and_names_bad_fields() {
         let p = Path::new("snap.json");
-        let err = parse(r#"{"schema_version": 99}"#, p).unwrap_err().to_string();
+        let err = parse(r#"{"schema_version": 99}"#, p)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("schema_version 99 is not supported"), "{err}");
         let err = parse("{\n\"schema_version\": 1,\n\"tool_version\": 5}", p)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("snap.json: line 3") && err.contains("tool_version"), "{err}");
+        assert!(
+            err.contains("snap.json: line 3") && err.contains("tool_version"),
+            "{err}"
+        );
         let err = parse("not json", p).unwrap_err().to_string();
         assert!(err.contains("line 1"), "{err}");
     }

@@ -32,16 +32,18 @@ pub const CALLER_SCOPING_KEYS: RestrictingKeys = RestrictingKeys(&[
 
 /// Keys that confine a grant to function-URL invocations, which the URL's own auth type
 /// then governs (and the function-URL check judges).
-pub const URL_SCOPING_KEYS: RestrictingKeys = RestrictingKeys(&[
-    "lambda:FunctionUrlAuthType",
-    "lambda:InvokedViaFunctionUrl",
-]);
+pub const URL_SCOPING_KEYS: RestrictingKeys =
+    RestrictingKeys(&["lambda:FunctionUrlAuthType", "lambda:InvokedViaFunctionUrl"]);
 
 pub fn parse_block(value: &Value, index: usize) -> Result<Vec<Condition>, PolicyError> {
-    let operators = value.as_object().ok_or(PolicyError::BadCondition { index })?;
+    let operators = value
+        .as_object()
+        .ok_or(PolicyError::BadCondition { index })?;
     let mut out = Vec::new();
     for (operator, keys) in operators {
-        let keys = keys.as_object().ok_or(PolicyError::BadCondition { index })?;
+        let keys = keys
+            .as_object()
+            .ok_or(PolicyError::BadCondition { index })?;
         for (key, values) in keys {
             let values = match values {
                 Value::String(s) => vec![s.clone()],
@@ -127,7 +129,10 @@ fn is_open_value(key: &str, value: &str) -> bool {
     }
     if lower.ends_with("orgpaths") {
         // o-abc123/r-root/ou-x/* — the organization id must be literal.
-        return value.split('/').next().is_none_or(|org| org.contains(['*', '?']) || org.is_empty());
+        return value
+            .split('/')
+            .next()
+            .is_none_or(|org| org.contains(['*', '?']) || org.is_empty());
     }
     has_wildcard || value.is_empty()
 }
@@ -151,31 +156,103 @@ mod tests {
 
     #[test]
     fn real_restrictions_restrict() {
-        assert!(cond("StringEquals", "aws:SourceAccount", &["123456789012"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(cond("ArnLike", "AWS:SourceArn", &["arn:aws:s3:::my-bucket"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(cond("ArnLike", "aws:SourceArn", &["arn:aws:execute-api:us-east-1:123456789012:abc/*"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(cond("StringEquals", "aws:PrincipalOrgID", &["o-abc123"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(cond("StringEquals", "lambda:FunctionUrlAuthType", &["NONE"]).restricts(URL_SCOPING_KEYS));
+        assert!(
+            cond("StringEquals", "aws:SourceAccount", &["123456789012"])
+                .restricts(CALLER_SCOPING_KEYS)
+        );
+        assert!(
+            cond("ArnLike", "AWS:SourceArn", &["arn:aws:s3:::my-bucket"])
+                .restricts(CALLER_SCOPING_KEYS)
+        );
+        assert!(
+            cond(
+                "ArnLike",
+                "aws:SourceArn",
+                &["arn:aws:execute-api:us-east-1:123456789012:abc/*"]
+            )
+            .restricts(CALLER_SCOPING_KEYS)
+        );
+        assert!(
+            cond("StringEquals", "aws:PrincipalOrgID", &["o-abc123"])
+                .restricts(CALLER_SCOPING_KEYS)
+        );
+        assert!(
+            cond("StringEquals", "lambda:FunctionUrlAuthType", &["NONE"])
+                .restricts(URL_SCOPING_KEYS)
+        );
     }
 
     #[test]
     fn decorative_conditions_do_not_restrict() {
         assert!(!cond("StringEquals", "aws:SourceAccount", &["*"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(!cond("StringLike", "aws:SourceArn", &["arn:aws:s3:::*"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(!cond("ArnLike", "aws:SourceArn", &["arn:aws:execute-api:*:*:*"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(!cond("StringEqualsIfExists", "aws:SourceAccount", &["123456789012"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(!cond("StringNotEquals", "aws:SourceAccount", &["123456789012"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(!cond("ForAllValues:StringEquals", "aws:SourceAccount", &["123456789012"]).restricts(CALLER_SCOPING_KEYS));
+        assert!(
+            !cond("StringLike", "aws:SourceArn", &["arn:aws:s3:::*"])
+                .restricts(CALLER_SCOPING_KEYS)
+        );
+        assert!(
+            !cond("ArnLike", "aws:SourceArn", &["arn:aws:execute-api:*:*:*"])
+                .restricts(CALLER_SCOPING_KEYS)
+        );
+        assert!(
+            !cond(
+                "StringEqualsIfExists",
+                "aws:SourceAccount",
+                &["123456789012"]
+            )
+            .restricts(CALLER_SCOPING_KEYS)
+        );
+        assert!(
+            !cond("StringNotEquals", "aws:SourceAccount", &["123456789012"])
+                .restricts(CALLER_SCOPING_KEYS)
+        );
+        assert!(
+            !cond(
+                "ForAllValues:StringEquals",
+                "aws:SourceAccount",
+                &["123456789012"]
+            )
+            .restricts(CALLER_SCOPING_KEYS)
+        );
         assert!(!cond("StringLike", "aws:PrincipalOrgID", &["o-*"]).restricts(CALLER_SCOPING_KEYS));
         assert!(!cond("StringEquals", "aws:UserAgent", &["curl"]).restricts(CALLER_SCOPING_KEYS));
         assert!(!cond("StringEquals", "aws:SourceAccount", &[]).restricts(CALLER_SCOPING_KEYS));
         assert!(!cond("StringLike", "aws:SourceAccount", &["1*"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(!cond("ArnLike", "aws:SourceArn", &["arn:aws:sns:us-east-1:*:topic"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(!cond("ArnLike", "aws:PrincipalArn", &["arn:aws:iam::*:role/deploy"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(!cond("ArnLike", "aws:SourceArn", &["arn:aws:s3:::prefix-*"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(!cond("StringLike", "aws:PrincipalOrgPaths", &["o-*/*"]).restricts(CALLER_SCOPING_KEYS));
-        assert!(!cond("Bool", "lambda:InvokedViaFunctionUrl", &["false"]).restricts(URL_SCOPING_KEYS));
-        assert!(cond("Bool", "lambda:InvokedViaFunctionUrl", &["true"]).restricts(URL_SCOPING_KEYS));
-        assert!(cond("StringLike", "aws:PrincipalOrgPaths", &["o-abc123/r-ab12/*"]).restricts(CALLER_SCOPING_KEYS));
+        assert!(
+            !cond(
+                "ArnLike",
+                "aws:SourceArn",
+                &["arn:aws:sns:us-east-1:*:topic"]
+            )
+            .restricts(CALLER_SCOPING_KEYS)
+        );
+        assert!(
+            !cond(
+                "ArnLike",
+                "aws:PrincipalArn",
+                &["arn:aws:iam::*:role/deploy"]
+            )
+            .restricts(CALLER_SCOPING_KEYS)
+        );
+        assert!(
+            !cond("ArnLike", "aws:SourceArn", &["arn:aws:s3:::prefix-*"])
+                .restricts(CALLER_SCOPING_KEYS)
+        );
+        assert!(
+            !cond("StringLike", "aws:PrincipalOrgPaths", &["o-*/*"]).restricts(CALLER_SCOPING_KEYS)
+        );
+        assert!(
+            !cond("Bool", "lambda:InvokedViaFunctionUrl", &["false"]).restricts(URL_SCOPING_KEYS)
+        );
+        assert!(
+            cond("Bool", "lambda:InvokedViaFunctionUrl", &["true"]).restricts(URL_SCOPING_KEYS)
+        );
+        assert!(
+            cond(
+                "StringLike",
+                "aws:PrincipalOrgPaths",
+                &["o-abc123/r-ab12/*"]
+            )
+            .restricts(CALLER_SCOPING_KEYS)
+        );
     }
 }

@@ -180,13 +180,25 @@ mod tests {
 
     #[test]
     fn wildcards_match_case_insensitively() {
-        assert!(wildcard_match_ci("lambda:Invoke*", "lambda:InvokeFunctionUrl"));
-        assert!(wildcard_match_ci("LAMBDA:invokefunction", "lambda:InvokeFunction"));
+        assert!(wildcard_match_ci(
+            "lambda:Invoke*",
+            "lambda:InvokeFunctionUrl"
+        ));
+        assert!(wildcard_match_ci(
+            "LAMBDA:invokefunction",
+            "lambda:InvokeFunction"
+        ));
         assert!(wildcard_match_ci("*", "lambda:InvokeFunction"));
         assert!(wildcard_match_ci("s3:Get*Object", "s3:GetObject"));
-        assert!(wildcard_match_ci("lambda:Invoke?unction", "lambda:InvokeFunction"));
+        assert!(wildcard_match_ci(
+            "lambda:Invoke?unction",
+            "lambda:InvokeFunction"
+        ));
         assert!(!wildcard_match_ci("lambda:Get*", "lambda:InvokeFunction"));
-        assert!(!wildcard_match_ci("lambda:InvokeFunction", "lambda:InvokeFunctionUrl"));
+        assert!(!wildcard_match_ci(
+            "lambda:InvokeFunction",
+            "lambda:InvokeFunctionUrl"
+        ));
     }
 
     #[test]
@@ -195,7 +207,10 @@ mod tests {
         let many = parse_statements(&json!({"Statement": [{"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Principal": {"AWS": ["*"]}}]})).unwrap();
         assert!(one[0].covers_action("lambda:invokefunction"));
         assert!(many[0].covers_action("lambda:InvokeFunction"));
-        let not = parse_statements(&json!({"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Principal": "*"}]})).unwrap();
+        let not = parse_statements(
+            &json!({"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Principal": "*"}]}),
+        )
+        .unwrap();
         assert!(not[0].covers_action("lambda:InvokeFunction"));
         assert!(!not[0].covers_action("iam:PassRole"));
     }
@@ -203,14 +218,20 @@ mod tests {
     #[test]
     fn malformed_documents_are_errors_not_panics() {
         assert_eq!(parse_statements(&json!([])), Err(PolicyError::NotAnObject));
-        assert_eq!(parse_statements(&json!({"Statement": 3})), Err(PolicyError::NoStatements));
+        assert_eq!(
+            parse_statements(&json!({"Statement": 3})),
+            Err(PolicyError::NoStatements)
+        );
         assert!(matches!(
             parse_statements(&json!({"Statement": [{"Effect": "Maybe"}]})),
             Err(PolicyError::BadEffect { index: 0, .. })
         ));
         assert!(matches!(
             parse_statements(&json!({"Statement": [{"Effect": "Allow", "Action": 5}]})),
-            Err(PolicyError::BadStringList { field: "Action", .. })
+            Err(PolicyError::BadStringList {
+                field: "Action",
+                ..
+            })
         ));
     }
 }

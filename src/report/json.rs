@@ -74,7 +74,11 @@ pub fn build<'a>(audit: &Audit<'a>) -> ReportV1<'a> {
         },
         account: &inventory.account,
         collected_at: &inventory.collected_at,
-        regions: inventory.regions.iter().map(|r| r.region.as_str()).collect(),
+        regions: inventory
+            .regions
+            .iter()
+            .map(|r| r.region.as_str())
+            .collect(),
         skipped_regions: &inventory.skipped_regions,
         summary: Summary {
             functions: inventory.functions().count(),

@@ -10,7 +10,11 @@ pub fn render(audit: &Audit<'_>) -> String {
     let inventory = audit.inventory;
     let results = audit.results;
     let mut out = String::new();
-    let regions: Vec<&str> = inventory.regions.iter().map(|r| r.region.as_str()).collect();
+    let regions: Vec<&str> = inventory
+        .regions
+        .iter()
+        .map(|r| r.region.as_str())
+        .collect();
     let _ = writeln!(
         out,
         "lambda-audit {} — account {} ({}) — {} function(s) in {} — collected {}",
@@ -18,11 +22,20 @@ pub fn render(audit: &Audit<'_>) -> String {
         clean(&inventory.account.account_id),
         clean(&inventory.account.partition),
         inventory.functions().count(),
-        if regions.is_empty() { "no region".to_string() } else { clean(&regions.join(", ")) },
+        if regions.is_empty() {
+            "no region".to_string()
+        } else {
+            clean(&regions.join(", "))
+        },
         clean(&inventory.collected_at),
     );
     for skipped in &inventory.skipped_regions {
-        let _ = writeln!(out, "note: region {} skipped: {}", clean(&skipped.region), clean(&skipped.reason));
+        let _ = writeln!(
+            out,
+            "note: region {} skipped: {}",
+            clean(&skipped.region),
+            clean(&skipped.reason)
+        );
     }
 
     // Group by function; findings on resources outside any function go under their ARN.
@@ -61,7 +74,11 @@ pub fn render(audit: &Audit<'_>) -> String {
     }
 
     if !results.not_evaluated.is_empty() {
-        let _ = writeln!(out, "\nNot evaluated ({}): these were not checked, not passed", results.not_evaluated.len());
+        let _ = writeln!(
+            out,
+            "\nNot evaluated ({}): these were not checked, not passed",
+            results.not_evaluated.len()
+        );
         for n in &results.not_evaluated {
             let _ = writeln!(
                 out,
@@ -74,14 +91,21 @@ pub fn render(audit: &Audit<'_>) -> String {
         }
     }
     if !inventory.coverage_gaps.is_empty() {
-        let _ = writeln!(out, "\nCoverage gaps ({} failed call(s)):", inventory.coverage_gaps.len());
+        let _ = writeln!(
+            out,
+            "\nCoverage gaps ({} failed call(s)):",
+            inventory.coverage_gaps.len()
+        );
         for gap in &inventory.coverage_gaps {
             let _ = writeln!(
                 out,
                 "  {} in {}{}: {} ({}): {}",
                 gap.failure.operation,
                 gap.region.as_deref().unwrap_or("global"),
-                gap.resource.as_deref().map(|r| format!(" for {}", clean(r))).unwrap_or_default(),
+                gap.resource
+                    .as_deref()
+                    .map(|r| format!(" for {}", clean(r)))
+                    .unwrap_or_default(),
                 clean(&gap.failure.code),
                 gap.failure.kind,
                 clean(&gap.failure.message)
@@ -102,7 +126,11 @@ pub fn render(audit: &Audit<'_>) -> String {
         out,
         "\n{} finding(s){}; {} not evaluated; {} coverage gap(s).",
         results.findings.len(),
-        if breakdown.is_empty() { String::new() } else { format!(" ({})", breakdown.join(", ")) },
+        if breakdown.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", breakdown.join(", "))
+        },
         results.not_evaluated.len(),
         inventory.coverage_gaps.len()
     );

@@ -23,10 +23,13 @@ fn url_grant() -> serde_json::Value {
 
 #[test]
 fn la102_flags_public_url_as_high() {
-    let r = run(vec![function("web", json!({
-        "policy": policy(json!([url_grant()])),
-        "url_configs": {"status": "collected", "value": [url("web", "NONE", None)]}
-    }))]);
+    let r = run(vec![function(
+        "web",
+        json!({
+            "policy": policy(json!([url_grant()])),
+            "url_configs": {"status": "collected", "value": [url("web", "NONE", None)]}
+        }),
+    )]);
     let f = findings_of(&r, "LA102");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].severity, Severity::High);
@@ -36,11 +39,21 @@ fn la102_flags_public_url_as_high() {
 #[test]
 fn la102_flags_unadmitted_url_as_low_and_unknown_policy_as_medium() {
     let r = run(vec![
-        function("dormant", json!({"url_configs": {"status": "collected", "value": [url("dormant", "NONE", None)]}})),
-        function("unknown", json!({"policy": failed("lambda:GetPolicy"), "url_configs": {"status": "collected", "value": [url("unknown", "NONE", None)]}})),
+        function(
+            "dormant",
+            json!({"url_configs": {"status": "collected", "value": [url("dormant", "NONE", None)]}}),
+        ),
+        function(
+            "unknown",
+            json!({"policy": failed("lambda:GetPolicy"), "url_configs": {"status": "collected", "value": [url("unknown", "NONE", None)]}}),
+        ),
     ]);
     let f = findings_of(&r, "LA102");
-    let by_name = |n: &str| f.iter().find(|x| x.function_name.as_deref() == Some(n)).map(|x| x.severity);
+    let by_name = |n: &str| {
+        f.iter()
+            .find(|x| x.function_name.as_deref() == Some(n))
+            .map(|x| x.severity)
+    };
     assert_eq!(by_name("dormant"), Some(Severity::Low));
     assert_eq!(by_name("unknown"), Some(Severity::Medium));
 }
@@ -48,13 +61,16 @@ fn la102_flags_unadmitted_url_as_low_and_unknown_policy_as_medium() {
 #[test]
 fn la102_flags_alias_url_against_the_alias_policy() {
     let arn = function_arn("a");
-    let r = run(vec![function("a", json!({
-        "aliases": {"status": "collected", "value": [{
-            "name": "live", "arn": format!("{arn}:live"), "function_version": "1",
-            "additional_version_weights": {}, "description": null, "policy": policy(json!([url_grant()]))
-        }]},
-        "url_configs": {"status": "collected", "value": [url("a", "NONE", Some("live"))]}
-    }))]);
+    let r = run(vec![function(
+        "a",
+        json!({
+            "aliases": {"status": "collected", "value": [{
+                "name": "live", "arn": format!("{arn}:live"), "function_version": "1",
+                "additional_version_weights": {}, "description": null, "policy": policy(json!([url_grant()]))
+            }]},
+            "url_configs": {"status": "collected", "value": [url("a", "NONE", Some("live"))]}
+        }),
+    )]);
     let f = findings_of(&r, "LA102");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].resource_arn, format!("{arn}:live"));
@@ -64,8 +80,14 @@ fn la102_flags_alias_url_against_the_alias_policy() {
 #[test]
 fn la102_passes_iam_urls_and_skipped_urls_without_grants() {
     let r = run(vec![
-        function("iam", json!({"url_configs": {"status": "collected", "value": [url("iam", "AWS_IAM", None)]}})),
-        function("skipped", json!({"url_configs": {"status": "not_collected", "reason": "no grant"}})),
+        function(
+            "iam",
+            json!({"url_configs": {"status": "collected", "value": [url("iam", "AWS_IAM", None)]}}),
+        ),
+        function(
+            "skipped",
+            json!({"url_configs": {"status": "not_collected", "reason": "no grant"}}),
+        ),
     ]);
     assert!(findings_of(&r, "LA102").is_empty());
     assert!(r.not_evaluated.iter().all(|n| n.check_id != "LA102"));
@@ -74,10 +96,22 @@ fn la102_passes_iam_urls_and_skipped_urls_without_grants() {
 #[test]
 fn la102_reports_not_evaluated_when_urls_could_not_be_listed() {
     let r = run(vec![
-        function("denied", json!({"url_configs": failed("lambda:ListFunctionUrlConfigs")})),
+        function(
+            "denied",
+            json!({"url_configs": failed("lambda:ListFunctionUrlConfigs")}),
+        ),
         // Skipped although a policy could grant URL invocation: not a pass.
-        function("inconsistent", json!({"policy": policy(json!([url_grant()])), "url_configs": {"status": "not_collected", "reason": "x"}})),
+        function(
+            "inconsistent",
+            json!({"policy": policy(json!([url_grant()])), "url_configs": {"status": "not_collected", "reason": "x"}}),
+        ),
     ]);
     assert!(findings_of(&r, "LA102").is_empty());
-    assert_eq!(r.not_evaluated.iter().filter(|n| n.check_id == "LA102").count(), 2);
+    assert_eq!(
+        r.not_evaluated
+            .iter()
+            .filter(|n| n.check_id == "LA102")
+            .count(),
+        2
+    );
 }

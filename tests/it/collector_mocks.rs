@@ -49,8 +49,12 @@ fn error_body(code: &str, message: &str) -> Option<String> {
 
 #[tokio::test]
 async fn throttling_is_retried_and_access_denied_becomes_a_gap() {
-    let list = mock!(Client::list_functions)
-        .then_output(|| ListFunctionsOutput::builder().functions(config("ok")).functions(config("denied")).build());
+    let list = mock!(Client::list_functions).then_output(|| {
+        ListFunctionsOutput::builder()
+            .functions(config("ok"))
+            .functions(config("denied"))
+            .build()
+    });
     let mappings = mock!(Client::list_event_source_mappings)
         .then_output(|| ListEventSourceMappingsOutput::builder().build());
     let signing = mock!(Client::list_code_signing_configs)
@@ -71,18 +75,38 @@ async fn throttling_is_retried_and_access_denied_becomes_a_gap() {
     let denied = mock!(Client::get_policy)
         .match_requests(|r| r.function_name() == Some("denied"))
         .sequence()
-        .http_status(403, error_body("AccessDeniedException", "not authorized to perform lambda:GetPolicy"))
+        .http_status(
+            403,
+            error_body(
+                "AccessDeniedException",
+                "not authorized to perform lambda:GetPolicy",
+            ),
+        )
         .times(4)
         .build();
-    let urls = mock!(Client::list_function_url_configs)
-        .then_output(|| ListFunctionUrlConfigsOutput::builder().set_function_url_configs(Some(vec![])).build().expect("complete output"));
+    let urls = mock!(Client::list_function_url_configs).then_output(|| {
+        ListFunctionUrlConfigsOutput::builder()
+            .set_function_url_configs(Some(vec![]))
+            .build()
+            .expect("complete output")
+    });
     let invoke_configs = mock!(Client::list_function_event_invoke_configs)
         .then_output(|| ListFunctionEventInvokeConfigsOutput::builder().build());
 
     let client = mock_client!(
         aws_sdk_lambda,
         RuleMode::MatchAny,
-        [&list, &mappings, &signing, &details, &aliases, &throttled_then_ok, &denied, &urls, &invoke_configs],
+        [
+            &list,
+            &mappings,
+            &signing,
+            &details,
+            &aliases,
+            &throttled_then_ok,
+            &denied,
+            &urls,
+            &invoke_configs
+        ],
         |b| b.retry_config(
             RetryConfig::standard()
                 .with_max_attempts(4)
@@ -91,18 +115,33 @@ async fn throttling_is_retried_and_access_denied_becomes_a_gap() {
         )
     );
     let recorder = Recorder::new(ACCOUNT);
-    let region = collect_region(&client, "us-east-1", &RegionLimiters::new(1.0), &options(), &recorder)
-        .await
-        .expect("region is enabled");
+    let region = collect_region(
+        &client,
+        "us-east-1",
+        &RegionLimiters::new(1.0),
+        &options(),
+        &recorder,
+    )
+    .await
+    .expect("region is enabled");
 
     // Two throttles, then success: three attempts, one answer.
     assert_eq!(throttled_then_ok.num_calls(), 3);
     // AccessDenied is not retried.
     assert_eq!(denied.num_calls(), 1);
 
-    let by_name = |n: &str| region.functions.iter().find(|f| f.name == n).expect("function collected");
+    let by_name = |n: &str| {
+        region
+            .functions
+            .iter()
+            .find(|f| f.name == n)
+            .expect("function collected")
+    };
     let ok = by_name("ok");
-    assert!(matches!(&ok.policy, Collected::Collected { value: Some(_) }));
+    assert!(matches!(
+        &ok.policy,
+        Collected::Collected { value: Some(_) }
+    ));
     let denied_fn = by_name("denied");
     match &denied_fn.policy {
         Collected::Failed { error } => {
@@ -127,28 +166,43 @@ async fn throttling_is_retried_and_access_denied_becomes_a_gap() {
     let mut inventory = crate::support::inventory(vec![]);
     inventory.regions[0] = region;
     let results = lambda_audit::checks::run_all(&inventory);
-    assert!(results
-        .not_evaluated
-        .iter()
-        .any(|n| n.check_id == "LA101" && n.resource == arn("denied")));
+    assert!(
+        results
+            .not_evaluated
+            .iter()
+            .any(|n| n.check_id == "LA101" && n.resource == arn("denied"))
+    );
 }
 
 #[tokio::test]
 async fn a_failed_function_listing_is_recorded_not_reported_clean() {
     let list = mock!(Client::list_functions)
         .sequence()
-        .http_status(403, error_body("AccessDeniedException", "no lambda:ListFunctions"))
+        .http_status(
+            403,
+            error_body("AccessDeniedException", "no lambda:ListFunctions"),
+        )
         .times(4)
         .build();
     let mappings = mock!(Client::list_event_source_mappings)
         .then_output(|| ListEventSourceMappingsOutput::builder().build());
     let signing = mock!(Client::list_code_signing_configs)
         .then_output(|| ListCodeSigningConfigsOutput::builder().build());
-    let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&list, &mappings, &signing]);
+    let client = mock_client!(
+        aws_sdk_lambda,
+        RuleMode::MatchAny,
+        [&list, &mappings, &signing]
+    );
     let recorder = Recorder::new(ACCOUNT);
-    let region = collect_region(&client, "us-east-1", &RegionLimiters::new(1.0), &options(), &recorder)
-        .await
-        .expect("us-east-1 is not an opt-in region");
+    let region = collect_region(
+        &client,
+        "us-east-1",
+        &RegionLimiters::new(1.0),
+        &options(),
+        &recorder,
+    )
+    .await
+    .expect("us-east-1 is not an opt-in region");
     assert!(matches!(region.functions_listing, Collected::Failed { .. }));
     let mut inventory = crate::support::inventory(vec![]);
     inventory.regions[0] = region;
@@ -156,7 +210,10 @@ async fn a_failed_function_listing_is_recorded_not_reported_clean() {
     // Every function-level check says it could not look, none says "clean".
     for check in lambda_audit::checks::registry() {
         assert!(
-            results.not_evaluated.iter().any(|n| n.check_id == check.meta().id),
+            results
+                .not_evaluated
+                .iter()
+                .any(|n| n.check_id == check.meta().id),
             "{} did not report the region as not evaluated",
             check.meta().id
         );

@@ -23,16 +23,30 @@ fn every_check_has_a_well_formed_doc_and_a_unique_id() {
         assert!(ids.insert(m.id), "duplicate id {}", m.id);
         assert!(names.insert(m.name), "duplicate name {}", m.name);
         assert!(
-            m.id.len() == 5 && m.id.starts_with("LA") && m.id[2..].chars().all(|c| c.is_ascii_digit()),
+            m.id.len() == 5
+                && m.id.starts_with("LA")
+                && m.id[2..].chars().all(|c| c.is_ascii_digit()),
             "{} does not follow LAnnn",
             m.id
         );
-        assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is not kebab-case", m.name);
+        assert!(
+            m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{} is not kebab-case",
+            m.name
+        );
         let first_line = m.doc.lines().next().unwrap_or_default();
-        assert_eq!(first_line, format!("# {}: {}", m.id, m.name), "doc title of {}", m.id);
+        assert_eq!(
+            first_line,
+            format!("# {}: {}", m.id, m.name),
+            "doc title of {}",
+            m.id
+        );
         let mut last = 0;
         for section in SECTIONS {
-            let at = m.doc.find(section).unwrap_or_else(|| panic!("{} lacks `{section}`", m.id));
+            let at = m
+                .doc
+                .find(section)
+                .unwrap_or_else(|| panic!("{} lacks `{section}`", m.id));
             assert!(at > last, "{}: `{section}` is out of order", m.id);
             last = at;
         }
@@ -45,9 +59,16 @@ fn every_doc_has_a_check() {
     let ids: BTreeSet<String> = registry().iter().map(|c| c.meta().id.to_string()).collect();
     for entry in std::fs::read_dir(Path::new(ROOT).join("checks")).expect("checks/ exists") {
         let path = entry.expect("readable").path();
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
         if path.extension().is_some_and(|e| e == "md") {
-            assert!(ids.contains(&stem), "checks/{stem}.md documents no registered check");
+            assert!(
+                ids.contains(&stem),
+                "checks/{stem}.md documents no registered check"
+            );
         }
     }
 }
@@ -57,7 +78,11 @@ fn every_check_has_a_failing_and_a_passing_fixture_test() {
     let mut sources = String::new();
     for entry in std::fs::read_dir(Path::new(ROOT).join("tests/it")).expect("tests/it exists") {
         let path = entry.expect("readable").path();
-        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("check_")) {
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("check_"))
+        {
             sources.push_str(&std::fs::read_to_string(&path).expect("readable"));
         }
     }
@@ -75,7 +100,8 @@ fn every_check_has_a_failing_and_a_passing_fixture_test() {
 
 #[test]
 fn shipped_iam_policy_grants_exactly_the_calls_the_code_can_make() {
-    let text = std::fs::read_to_string(Path::new(ROOT).join("docs/iam-policy.json")).expect("docs/iam-policy.json");
+    let text = std::fs::read_to_string(Path::new(ROOT).join("docs/iam-policy.json"))
+        .expect("docs/iam-policy.json");
     let policy: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     let mut granted = BTreeSet::new();
     for statement in policy["Statement"].as_array().expect("statements") {
@@ -84,8 +110,14 @@ fn shipped_iam_policy_grants_exactly_the_calls_the_code_can_make() {
             granted.insert(action.as_str().expect("string").to_string());
         }
     }
-    let needed: BTreeSet<String> = READ_ONLY_OPERATIONS.iter().map(|o| o.iam_action.to_string()).collect();
-    assert_eq!(granted, needed, "docs/iam-policy.json and READ_ONLY_OPERATIONS differ");
+    let needed: BTreeSet<String> = READ_ONLY_OPERATIONS
+        .iter()
+        .map(|o| o.iam_action.to_string())
+        .collect();
+    assert_eq!(
+        granted, needed,
+        "docs/iam-policy.json and READ_ONLY_OPERATIONS differ"
+    );
 }
 
 #[test]
@@ -97,7 +129,10 @@ fn check_ids_are_stable() {
         ("LA102", "function-url-auth-none"),
         ("LA301", "secret-in-environment"),
     ];
-    let actual: Vec<(&str, &str)> = registry().iter().map(|c| (c.meta().id, c.meta().name)).collect();
+    let actual: Vec<(&str, &str)> = registry()
+        .iter()
+        .map(|c| (c.meta().id, c.meta().name))
+        .collect();
     assert_eq!(actual, expected);
 }
 
@@ -105,9 +140,12 @@ fn check_ids_are_stable() {
 fn snapshot_round_trip_reproduces_findings() {
     use crate::support::*;
     use serde_json::json;
-    let inv = inventory(vec![function("open", json!({"policy": policy(json!([
-        {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": "*"}
-    ]))}))]);
+    let inv = inventory(vec![function(
+        "open",
+        json!({"policy": policy(json!([
+            {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": "*"}
+        ]))}),
+    )]);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("snap.json");
     lambda_audit::inventory::snapshot::write(&inv, &path).expect("written");

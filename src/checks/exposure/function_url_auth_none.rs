@@ -68,12 +68,14 @@ fn no_policy_can_grant_url(function: &Function) -> bool {
     function.aliases.value().is_some()
         && function.policies().iter().all(|q| match q.policy {
             Collected::Collected { value: None } => true,
-            Collected::Collected { value: Some(p) } => parse_statements(&p.document).is_ok_and(|statements| {
-                !statements.iter().any(|s| {
-                    s.effect == crate::policy::Effect::Allow
-                        && s.covers_action("lambda:InvokeFunctionUrl")
+            Collected::Collected { value: Some(p) } => {
+                parse_statements(&p.document).is_ok_and(|statements| {
+                    !statements.iter().any(|s| {
+                        s.effect == crate::policy::Effect::Allow
+                            && s.covers_action("lambda:InvokeFunctionUrl")
+                    })
                 })
-            }),
+            }
             _ => false,
         })
 }
