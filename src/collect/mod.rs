@@ -103,8 +103,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     let clients = Clients::load(&options.aws).await?;
     let identity = clients.caller_identity().await?;
     let recorder = Arc::new(Recorder::new(&identity.account_id));
-    let (regions, skipped) =
-        regions::resolve(&options.regions, &clients, &identity, &recorder).await?;
+    let (regions, skipped) = regions::resolve(&options.regions, &clients, &identity).await?;
     tracing::info!(account = %identity.account_id, regions = ?regions, "collecting");
 
     let iam = iam::collect(&clients, &recorder);

@@ -4,7 +4,7 @@
 //! skipped with a note when their first call is refused.
 
 use super::failure::classify;
-use super::{Clients, CollectError, Recorder};
+use super::{Clients, CollectError};
 use crate::inventory::{AccountIdentity, SkippedRegion};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -96,7 +96,6 @@ pub(super) async fn resolve(
     selection: &RegionSelection,
     clients: &Clients,
     identity: &AccountIdentity,
-    recorder: &Recorder,
 ) -> Result<(Vec<String>, Vec<SkippedRegion>), CollectError> {
     match selection {
         RegionSelection::Configured => Ok((vec![clients.home_region()], Vec::new())),
@@ -106,14 +105,13 @@ pub(super) async fn resolve(
             list.dedup();
             Ok((list, Vec::new()))
         }
-        RegionSelection::All => enabled_regions(clients, identity, recorder).await,
+        RegionSelection::All => enabled_regions(clients, identity).await,
     }
 }
 
 async fn enabled_regions(
     clients: &Clients,
     identity: &AccountIdentity,
-    recorder: &Recorder,
 ) -> Result<(Vec<String>, Vec<SkippedRegion>), CollectError> {
     let client = clients.account();
     let mut enabled = Vec::new();
@@ -129,10 +127,17 @@ async fn enabled_regions(
         let page = match result {
             Ok(page) => page,
             Err(err) => {
-                // Denied or unimplemented: fall back to the partition's list. Opt-in regions
-                // that are not enabled then show up as refused calls and are skipped there.
+                // Denied or unimplemented: fall back to the partition's list, a superset of
+                // the enabled regions. Opt-in regions that are not enabled then answer with
+                // refused credentials and are skipped there; nothing goes unseen, so this
+                // is a note rather than a coverage gap.
                 let failure = classify("account:ListRegions", &err);
-                recorder.gap(None, None, failure);
+                tracing::info!(
+                    code = %failure.code,
+                    "account:ListRegions unavailable ({}); auditing every region of partition {}",
+                    failure.kind,
+                    identity.partition
+                );
                 return Ok((partition_regions(&identity.partition), Vec::new()));
             }
         };
