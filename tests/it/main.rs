@@ -8,4 +8,5 @@ mod check_la301;
 mod collector_mocks;
 mod localstack;
 mod meta;
+mod report_schema;
 mod support;
