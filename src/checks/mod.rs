@@ -9,6 +9,7 @@ pub mod exposure;
 pub mod secrets;
 
 use crate::findings::{Finding, NotEvaluated, Severity, fingerprint, sort_findings};
+use crate::guardrails::Guardrails;
 use crate::inventory::{Function, Inventory, RegionInventory};
 use serde::Serialize;
 
@@ -37,9 +38,15 @@ pub struct CheckMeta {
     pub doc: &'static str,
 }
 
+/// What every check sees: the inventory and the guardrails it is judged against.
+pub struct CheckContext<'a> {
+    pub inventory: &'a Inventory,
+    pub guardrails: &'a Guardrails,
+}
+
 pub trait Check: Sync {
     fn meta(&self) -> &'static CheckMeta;
-    fn run(&self, inventory: &Inventory, out: &mut CheckOutput);
+    fn run(&self, ctx: &CheckContext<'_>, out: &mut CheckOutput);
 }
 
 pub fn registry() -> &'static [&'static dyn Check] {
@@ -159,17 +166,36 @@ pub struct CheckResults {
     pub per_check: Vec<CheckSummary>,
 }
 
-/// Runs every registered check over the inventory. Pure: same inventory, same results.
+/// Runs every registered check with default guardrails.
 pub fn run_all(inventory: &Inventory) -> CheckResults {
+    run_with(inventory, &Guardrails::default())
+}
+
+/// Runs every enabled check over the inventory, applying the guardrails' severity
+/// overrides. Pure: same inventory and guardrails, same results.
+pub fn run_with(inventory: &Inventory, guardrails: &Guardrails) -> CheckResults {
+    let ctx = CheckContext {
+        inventory,
+        guardrails,
+    };
     let mut findings = Vec::new();
     let mut not_evaluated = Vec::new();
     let mut per_check = Vec::new();
     for check in registry() {
-        let mut out = CheckOutput::new(check.meta(), &inventory.account.account_id);
-        check.run(inventory, &mut out);
+        let meta = check.meta();
+        if guardrails.disabled_checks.contains(meta.id) {
+            continue;
+        }
+        let mut out = CheckOutput::new(meta, &inventory.account.account_id);
+        check.run(&ctx, &mut out);
+        if let Some(severity) = guardrails.severity_overrides.get(meta.id) {
+            for finding in &mut out.findings {
+                finding.severity = *severity;
+            }
+        }
         per_check.push(CheckSummary {
-            check_id: check.meta().id.to_string(),
-            check_name: check.meta().name.to_string(),
+            check_id: meta.id.to_string(),
+            check_name: meta.name.to_string(),
             evaluated: out.evaluated,
             findings: out.findings.len() as u64,
             not_evaluated: out.not_evaluated.len() as u64,

@@ -1,9 +1,9 @@
 //! LA102: a function URL that accepts unsigned requests (`AuthType: NONE`).
 
 use super::public_grant;
-use crate::checks::{Check, CheckMeta, CheckOutput, Family, FindingDraft};
+use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
 use crate::findings::Severity;
-use crate::inventory::{Collected, Function, FunctionUrl, Inventory};
+use crate::inventory::{Collected, Function, FunctionUrl};
 use crate::policy::parse_statements;
 use serde_json::json;
 
@@ -85,8 +85,8 @@ impl Check for FunctionUrlAuthNone {
         &META
     }
 
-    fn run(&self, inventory: &Inventory, out: &mut CheckOutput) {
-        out.each_function(inventory, |out, region, function| {
+    fn run(&self, ctx: &CheckContext<'_>, out: &mut CheckOutput) {
+        out.each_function(ctx.inventory, |out, region, function| {
             let urls = match &function.url_configs {
                 Collected::Collected { value } => value,
                 // The call plan skips URL configs when no statement of any qualifier's

@@ -1,9 +1,8 @@
 //! LA101: a function, alias or version whose resource policy lets anyone invoke it.
 
 use super::public_grant;
-use crate::checks::{Check, CheckMeta, CheckOutput, Family, FindingDraft};
+use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
 use crate::findings::Severity;
-use crate::inventory::Inventory;
 use crate::policy::parse_statements;
 use serde_json::json;
 
@@ -34,8 +33,8 @@ impl Check for PublicResourcePolicy {
         &META
     }
 
-    fn run(&self, inventory: &Inventory, out: &mut CheckOutput) {
-        out.each_function(inventory, |out, region, function| {
+    fn run(&self, ctx: &CheckContext<'_>, out: &mut CheckOutput) {
+        out.each_function(ctx.inventory, |out, region, function| {
             // Aliases whose list could not be read have policies we never saw.
             if let Some(reason) = function.aliases.unavailable_reason() {
                 out.not_evaluated(&region.region, &format!("{}:<aliases>", function.arn), reason);

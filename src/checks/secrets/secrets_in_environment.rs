@@ -1,8 +1,7 @@
 //! LA301: a credential stored as a plain environment variable.
 
-use crate::checks::{Check, CheckMeta, CheckOutput, Family, FindingDraft};
+use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
 use crate::findings::Severity;
-use crate::inventory::Inventory;
 use crate::inventory::secrets::EnvVar;
 use serde_json::json;
 
@@ -23,8 +22,8 @@ impl Check for SecretsInEnvironment {
         &META
     }
 
-    fn run(&self, inventory: &Inventory, out: &mut CheckOutput) {
-        out.each_function(inventory, |out, region, function| {
+    fn run(&self, ctx: &CheckContext<'_>, out: &mut CheckOutput) {
+        out.each_function(ctx.inventory, |out, region, function| {
             // Lambda could not decrypt the environment, so the values we saw are not all.
             if let Some(error) = &function.environment_error {
                 out.not_evaluated(
