@@ -53,6 +53,13 @@ pub fn registry() -> &'static [&'static dyn Check] {
     &[
         &exposure::public_resource_policy::PublicResourcePolicy,
         &exposure::function_url_auth_none::FunctionUrlAuthNone,
+        &exposure::service_invoke_without_source::ServiceInvokeWithoutSource,
+        &exposure::cross_account_invoke::CrossAccountInvoke,
+        &exposure::function_url_cors_any_origin::FunctionUrlCorsAnyOrigin,
+        &exposure::api_unauthenticated_route::ApiUnauthenticatedRoute,
+        &exposure::stale_trigger::StaleTrigger,
+        &exposure::layer_from_untrusted_account::LayerFromUntrustedAccount,
+        &exposure::public_layer_version::PublicLayerVersion,
         &secrets::secrets_in_environment::SecretsInEnvironment,
     ]
 }

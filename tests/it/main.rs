@@ -4,6 +4,13 @@
 
 mod check_la101;
 mod check_la102;
+mod check_la103;
+mod check_la104;
+mod check_la105;
+mod check_la106;
+mod check_la107;
+mod check_la108;
+mod check_la109;
 mod check_la301;
 mod collector_mocks;
 mod localstack;

@@ -127,6 +127,13 @@ fn check_ids_are_stable() {
     let expected = [
         ("LA101", "public-resource-policy"),
         ("LA102", "function-url-auth-none"),
+        ("LA103", "service-invoke-without-source"),
+        ("LA104", "cross-account-invoke"),
+        ("LA105", "function-url-cors-any-origin"),
+        ("LA106", "api-unauthenticated-route"),
+        ("LA107", "stale-trigger"),
+        ("LA108", "layer-from-untrusted-account"),
+        ("LA109", "public-layer-version"),
         ("LA301", "secret-in-environment"),
     ];
     let actual: Vec<(&str, &str)> = registry()

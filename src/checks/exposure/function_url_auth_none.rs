@@ -1,10 +1,9 @@
 //! LA102: a function URL that accepts unsigned requests (`AuthType: NONE`).
 
-use super::public_grant;
+use super::{Admission, admission, no_policy_can_grant_url};
 use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
 use crate::findings::Severity;
-use crate::inventory::{Collected, Function, FunctionUrl};
-use crate::policy::parse_statements;
+use crate::inventory::Collected;
 use serde_json::json;
 
 pub struct FunctionUrlAuthNone;
@@ -22,63 +21,6 @@ static META: CheckMeta = CheckMeta {
     ],
     doc: include_str!("../../../checks/LA102.md"),
 };
-
-/// Whether the policy protecting the URL's target lets everyone call it.
-enum Admission {
-    Public { statement: serde_json::Value },
-    NotPublic,
-    Unknown { reason: String },
-}
-
-fn admission(function: &Function, url: &FunctionUrl) -> Admission {
-    let Some(qualified) = function
-        .policies()
-        .into_iter()
-        .find(|p| p.arn == url.target_arn)
-    else {
-        return Admission::Unknown {
-            reason: format!("no policy was collected for {}", url.target_arn),
-        };
-    };
-    let policy = match qualified.policy {
-        Collected::Collected { value: None } => return Admission::NotPublic,
-        Collected::Collected { value: Some(p) } => p,
-        other => {
-            return Admission::Unknown {
-                reason: other.unavailable_reason().unwrap_or_default(),
-            };
-        }
-    };
-    match parse_statements(&policy.document) {
-        Ok(statements) => statements
-            .iter()
-            .find(|s| public_grant(s, "lambda:InvokeFunctionUrl").is_some())
-            .map_or(Admission::NotPublic, |s| Admission::Public {
-                statement: s.raw.clone(),
-            }),
-        Err(e) => Admission::Unknown {
-            reason: format!("resource policy could not be read: {e}"),
-        },
-    }
-}
-
-/// True only when every policy of every qualifier was read and none has an Allow statement
-/// whose actions cover `lambda:InvokeFunctionUrl`.
-fn no_policy_can_grant_url(function: &Function) -> bool {
-    function.aliases.value().is_some()
-        && function.policies().iter().all(|q| match q.policy {
-            Collected::Collected { value: None } => true,
-            Collected::Collected { value: Some(p) } => {
-                parse_statements(&p.document).is_ok_and(|statements| {
-                    !statements.iter().any(|s| {
-                        s.effect == crate::policy::Effect::Allow
-                            && s.covers_action("lambda:InvokeFunctionUrl")
-                    })
-                })
-            }
-            _ => false,
-        })
-}
 
 impl Check for FunctionUrlAuthNone {
     fn meta(&self) -> &'static CheckMeta {
