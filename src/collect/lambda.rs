@@ -48,6 +48,44 @@ impl RegionContext<'_> {
     }
 }
 
+impl RegionContext<'_> {
+    /// Follows Lambda's `Marker`/`NextMarker` pagination to the end, paced by `limiter`.
+    /// A resource that does not exist (deleted mid-run) reads as empty; any other failure
+    /// is recorded and returned as `Failed`.
+    async fn pages<Out, Item, E, Fut>(
+        &self,
+        limiter: &Limiter,
+        operation: &str,
+        resource: Option<&str>,
+        send: impl Fn(Option<String>) -> Fut,
+        read: impl Fn(&Out) -> (Vec<Item>, Option<&str>),
+    ) -> Collected<Vec<Item>>
+    where
+        Fut: std::future::Future<Output = SdkResult<Out, E>>,
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let mut items = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = match self
+                .call(limiter, operation, resource, send(marker.clone()))
+                .await
+            {
+                Ok(Some(page)) => page,
+                Ok(None) => break,
+                Err(error) => return Collected::Failed { error },
+            };
+            let (mut page_items, next) = read(&page);
+            items.append(&mut page_items);
+            marker = next.filter(|m| !m.is_empty()).map(str::to_string);
+            if marker.is_none() {
+                break;
+            }
+        }
+        Collected::Collected { value: items }
+    }
+}
+
 pub async fn collect_region(
     client: &Client,
     region: &str,
@@ -438,36 +476,27 @@ pub(crate) fn parse_policy_text(
 }
 
 async fn list_aliases(ctx: &RegionContext<'_>, name: &str, arn: &str) -> Collected<Vec<Alias>> {
-    let mut configs = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let result = ctx
-            .call(
-                &ctx.limiters.lambda_shared,
-                "lambda:ListAliases",
-                Some(arn),
+    let configs = ctx
+        .pages(
+            &ctx.limiters.lambda_shared,
+            "lambda:ListAliases",
+            Some(arn),
+            |marker| {
                 ctx.client
                     .list_aliases()
                     .function_name(name)
-                    .set_marker(marker.clone())
-                    .send(),
-            )
-            .await;
-        let page = match result {
-            Ok(Some(page)) => page,
-            Ok(None) => break,
-            Err(error) => return Collected::Failed { error },
-        };
-        configs.extend(page.aliases().iter().cloned());
-        marker = page
-            .next_marker()
-            .filter(|m| !m.is_empty())
-            .map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
-    }
-    let aliases = futures::future::join_all(configs.iter().map(|a| async {
+                    .set_marker(marker)
+                    .send()
+            },
+            |page| (page.aliases().to_vec(), page.next_marker()),
+        )
+        .await;
+    let configs = match configs {
+        Collected::Collected { value } => value,
+        Collected::Failed { error } => return Collected::Failed { error },
+        Collected::NotCollected { reason } => return Collected::NotCollected { reason },
+    };
+    let mut aliases = futures::future::join_all(configs.iter().map(|a| async {
         let alias_name = a.name().unwrap_or_default().to_string();
         let alias_arn = a
             .alias_arn()
@@ -487,7 +516,6 @@ async fn list_aliases(ctx: &RegionContext<'_>, name: &str, arn: &str) -> Collect
         }
     }))
     .await;
-    let mut aliases = aliases;
     aliases.sort_by(|a, b| a.name.cmp(&b.name));
     Collected::Collected { value: aliases }
 }
@@ -525,214 +553,193 @@ async fn list_url_configs(
     ctx: &RegionContext<'_>,
     function: &Function,
 ) -> Collected<Vec<FunctionUrl>> {
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let result = ctx
-            .call(
-                &ctx.limiters.lambda_shared,
-                "lambda:ListFunctionUrlConfigs",
-                Some(&function.arn),
+    let listed = ctx
+        .pages(
+            &ctx.limiters.lambda_shared,
+            "lambda:ListFunctionUrlConfigs",
+            Some(&function.arn),
+            |marker| {
                 ctx.client
                     .list_function_url_configs()
                     .function_name(&function.name)
-                    .set_marker(marker.clone())
-                    .send(),
-            )
-            .await;
-        let page = match result {
-            Ok(Some(page)) => page,
-            Ok(None) => break,
-            Err(error) => return Collected::Failed { error },
-        };
-        out.extend(page.function_url_configs().iter().map(|u| FunctionUrl {
-            url: u.function_url().to_string(),
-            target_arn: u.function_arn().to_string(),
-            qualifier: qualifier_of(u.function_arn()),
-            auth_type: u.auth_type().as_str().to_string(),
-            cors: u.cors().map(|c| Cors {
-                allow_origins: c.allow_origins().to_vec(),
-                allow_methods: c.allow_methods().to_vec(),
-                allow_headers: c.allow_headers().to_vec(),
-                expose_headers: c.expose_headers().to_vec(),
-                allow_credentials: c.allow_credentials().unwrap_or(false),
-                max_age: c.max_age(),
-            }),
-            invoke_mode: u.invoke_mode().map(|m| m.as_str().to_string()),
-            last_modified: non_empty(Some(u.last_modified_time())),
-        }));
-        marker = page
-            .next_marker()
-            .filter(|m| !m.is_empty())
-            .map(str::to_string);
-        if marker.is_none() {
-            break;
+                    .set_marker(marker)
+                    .send()
+            },
+            |page| {
+                (
+                    page.function_url_configs()
+                        .iter()
+                        .map(|u| FunctionUrl {
+                            url: u.function_url().to_string(),
+                            target_arn: u.function_arn().to_string(),
+                            qualifier: qualifier_of(u.function_arn()),
+                            auth_type: u.auth_type().as_str().to_string(),
+                            cors: u.cors().map(|c| Cors {
+                                allow_origins: c.allow_origins().to_vec(),
+                                allow_methods: c.allow_methods().to_vec(),
+                                allow_headers: c.allow_headers().to_vec(),
+                                expose_headers: c.expose_headers().to_vec(),
+                                allow_credentials: c.allow_credentials().unwrap_or(false),
+                                max_age: c.max_age(),
+                            }),
+                            invoke_mode: u.invoke_mode().map(|m| m.as_str().to_string()),
+                            last_modified: non_empty(Some(u.last_modified_time())),
+                        })
+                        .collect(),
+                    page.next_marker(),
+                )
+            },
+        )
+        .await;
+    match listed {
+        Collected::Collected { mut value } => {
+            value.sort_by(|a: &FunctionUrl, b: &FunctionUrl| a.target_arn.cmp(&b.target_arn));
+            Collected::Collected { value }
         }
+        other => other,
     }
-    out.sort_by(|a, b| a.target_arn.cmp(&b.target_arn));
-    Collected::Collected { value: out }
 }
 
 async fn list_event_invoke_configs(
     ctx: &RegionContext<'_>,
     function: &Function,
 ) -> Collected<Vec<EventInvokeConfig>> {
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let result = ctx
-            .call(
-                &ctx.limiters.lambda_shared,
-                "lambda:ListFunctionEventInvokeConfigs",
-                Some(&function.arn),
-                ctx.client
-                    .list_function_event_invoke_configs()
-                    .function_name(&function.name)
-                    .set_marker(marker.clone())
-                    .send(),
+    ctx.pages(
+        &ctx.limiters.lambda_shared,
+        "lambda:ListFunctionEventInvokeConfigs",
+        Some(&function.arn),
+        |marker| {
+            ctx.client
+                .list_function_event_invoke_configs()
+                .function_name(&function.name)
+                .set_marker(marker)
+                .send()
+        },
+        |page| {
+            (
+                page.function_event_invoke_configs()
+                    .iter()
+                    .map(|c| {
+                        let target_arn = c.function_arn().unwrap_or(&function.arn).to_string();
+                        let destinations = c.destination_config();
+                        EventInvokeConfig {
+                            qualifier: qualifier_of(&target_arn),
+                            target_arn,
+                            maximum_retry_attempts: c.maximum_retry_attempts(),
+                            maximum_event_age_seconds: c.maximum_event_age_in_seconds(),
+                            on_success_destination: destinations
+                                .and_then(|d| d.on_success())
+                                .and_then(|d| d.destination())
+                                .map(str::to_string),
+                            on_failure_destination: destinations
+                                .and_then(|d| d.on_failure())
+                                .and_then(|d| d.destination())
+                                .map(str::to_string),
+                        }
+                    })
+                    .collect(),
+                page.next_marker(),
             )
-            .await;
-        let page = match result {
-            Ok(Some(page)) => page,
-            Ok(None) => break,
-            Err(error) => return Collected::Failed { error },
-        };
-        out.extend(page.function_event_invoke_configs().iter().map(|c| {
-            let target_arn = c.function_arn().unwrap_or(&function.arn).to_string();
-            let destinations = c.destination_config();
-            EventInvokeConfig {
-                qualifier: qualifier_of(&target_arn),
-                target_arn,
-                maximum_retry_attempts: c.maximum_retry_attempts(),
-                maximum_event_age_seconds: c.maximum_event_age_in_seconds(),
-                on_success_destination: destinations
-                    .and_then(|d| d.on_success())
-                    .and_then(|d| d.destination())
-                    .map(str::to_string),
-                on_failure_destination: destinations
-                    .and_then(|d| d.on_failure())
-                    .and_then(|d| d.destination())
-                    .map(str::to_string),
-            }
-        }));
-        marker = page
-            .next_marker()
-            .filter(|m| !m.is_empty())
-            .map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
-    }
-    Collected::Collected { value: out }
+        },
+    )
+    .await
 }
 
 /// Once per region, not per function.
 async fn list_event_source_mappings(ctx: &RegionContext<'_>) -> Collected<Vec<EventSourceMapping>> {
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let result = ctx
-            .call(
-                &ctx.limiters.lambda_shared,
-                "lambda:ListEventSourceMappings",
-                None,
+    let listed = ctx
+        .pages(
+            &ctx.limiters.lambda_shared,
+            "lambda:ListEventSourceMappings",
+            None,
+            |marker| {
                 ctx.client
                     .list_event_source_mappings()
-                    .set_marker(marker.clone())
                     .max_items(100)
-                    .send(),
-            )
-            .await;
-        let page = match result {
-            Ok(Some(page)) => page,
-            Ok(None) => break,
-            Err(error) => return Collected::Failed { error },
-        };
-        out.extend(page.event_source_mappings().iter().map(|m| {
-            EventSourceMapping {
-                uuid: m.uuid().unwrap_or_default().to_string(),
-                function_arn: m.function_arn().map(unqualified_arn).unwrap_or_default(),
-                event_source_arn: m.event_source_arn().map(str::to_string),
-                self_managed_endpoints: m
-                    .self_managed_event_source()
-                    .and_then(|s| s.endpoints())
-                    .map(|e| e.values().flatten().cloned().collect())
-                    .unwrap_or_default(),
-                state: m.state().map(str::to_string),
-                batch_size: m.batch_size(),
-                filter_patterns: m
-                    .filter_criteria()
-                    .map(|f| {
-                        f.filters()
-                            .iter()
-                            .filter_map(|p| p.pattern().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                on_failure_destination: m
-                    .destination_config()
-                    .and_then(|d| d.on_failure())
-                    .and_then(|d| d.destination())
-                    .map(str::to_string),
-                source_access: m
-                    .source_access_configurations()
-                    .iter()
-                    .map(|s| {
-                        (
-                            s.r#type()
-                                .map(|t| t.as_str().to_string())
+                    .set_marker(marker)
+                    .send()
+            },
+            |page| {
+                (
+                    page.event_source_mappings()
+                        .iter()
+                        .map(|m| EventSourceMapping {
+                            uuid: m.uuid().unwrap_or_default().to_string(),
+                            function_arn: m.function_arn().map(unqualified_arn).unwrap_or_default(),
+                            event_source_arn: m.event_source_arn().map(str::to_string),
+                            self_managed_endpoints: m
+                                .self_managed_event_source()
+                                .and_then(|s| s.endpoints())
+                                .map(|e| e.values().flatten().cloned().collect())
                                 .unwrap_or_default(),
-                            s.uri().unwrap_or_default().to_string(),
-                        )
-                    })
-                    .collect(),
-                kms_key_arn: m.kms_key_arn().map(str::to_string),
-                last_modified: m.last_modified().map(|d| d.to_string()),
-            }
-        }));
-        marker = page
-            .next_marker()
-            .filter(|m| !m.is_empty())
-            .map(str::to_string);
-        if marker.is_none() {
-            break;
+                            state: m.state().map(str::to_string),
+                            batch_size: m.batch_size(),
+                            filter_patterns: m
+                                .filter_criteria()
+                                .map(|f| {
+                                    f.filters()
+                                        .iter()
+                                        .filter_map(|p| p.pattern().map(str::to_string))
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                            on_failure_destination: m
+                                .destination_config()
+                                .and_then(|d| d.on_failure())
+                                .and_then(|d| d.destination())
+                                .map(str::to_string),
+                            source_access: m
+                                .source_access_configurations()
+                                .iter()
+                                .map(|s| {
+                                    (
+                                        s.r#type()
+                                            .map(|t| t.as_str().to_string())
+                                            .unwrap_or_default(),
+                                        s.uri().unwrap_or_default().to_string(),
+                                    )
+                                })
+                                .collect(),
+                            kms_key_arn: m.kms_key_arn().map(str::to_string),
+                            last_modified: m.last_modified().map(|d| d.to_string()),
+                        })
+                        .collect(),
+                    page.next_marker(),
+                )
+            },
+        )
+        .await;
+    match listed {
+        Collected::Collected { mut value } => {
+            value.sort_by(|a: &EventSourceMapping, b: &EventSourceMapping| a.uuid.cmp(&b.uuid));
+            Collected::Collected { value }
         }
+        other => other,
     }
-    out.sort_by(|a, b| a.uuid.cmp(&b.uuid));
-    Collected::Collected { value: out }
 }
 
 /// Code signing configs are listed per region and mapped back to functions through
 /// `ListFunctionsByCodeSigningConfig` (one call per config, not per function).
 async fn list_code_signing_configs(ctx: &RegionContext<'_>) -> Collected<Vec<CodeSigningConfig>> {
-    let mut configs = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let result = ctx
-            .call(
-                &ctx.limiters.lambda_shared,
-                "lambda:ListCodeSigningConfigs",
-                None,
+    let listed = ctx
+        .pages(
+            &ctx.limiters.lambda_shared,
+            "lambda:ListCodeSigningConfigs",
+            None,
+            |marker| {
                 ctx.client
                     .list_code_signing_configs()
-                    .set_marker(marker.clone())
-                    .send(),
-            )
-            .await;
-        let page = match result {
-            Ok(Some(page)) => page,
-            Ok(None) => break,
-            Err(error) => return Collected::Failed { error },
-        };
-        configs.extend(page.code_signing_configs().iter().cloned());
-        marker = page
-            .next_marker()
-            .filter(|m| !m.is_empty())
-            .map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
-    }
+                    .set_marker(marker)
+                    .send()
+            },
+            |page| (page.code_signing_configs().to_vec(), page.next_marker()),
+        )
+        .await;
+    let configs = match listed {
+        Collected::Collected { value } => value,
+        Collected::Failed { error } => return Collected::Failed { error },
+        Collected::NotCollected { reason } => return Collected::NotCollected { reason },
+    };
     let mut out = Vec::new();
     for config in configs {
         let arn = config.code_signing_config_arn().to_string();
@@ -754,36 +761,28 @@ async fn list_code_signing_configs(ctx: &RegionContext<'_>) -> Collected<Vec<Cod
 }
 
 async fn functions_by_signing_config(ctx: &RegionContext<'_>, arn: &str) -> Collected<Vec<String>> {
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let result = ctx
-            .call(
-                &ctx.limiters.lambda_shared,
-                "lambda:ListFunctionsByCodeSigningConfig",
-                Some(arn),
-                ctx.client
-                    .list_functions_by_code_signing_config()
-                    .code_signing_config_arn(arn)
-                    .set_marker(marker.clone())
-                    .send(),
+    ctx.pages(
+        &ctx.limiters.lambda_shared,
+        "lambda:ListFunctionsByCodeSigningConfig",
+        Some(arn),
+        |marker| {
+            ctx.client
+                .list_functions_by_code_signing_config()
+                .code_signing_config_arn(arn)
+                .set_marker(marker)
+                .send()
+        },
+        |page| {
+            (
+                page.function_arns()
+                    .iter()
+                    .map(|a| unqualified_arn(a))
+                    .collect(),
+                page.next_marker(),
             )
-            .await;
-        let page = match result {
-            Ok(Some(page)) => page,
-            Ok(None) => break,
-            Err(error) => return Collected::Failed { error },
-        };
-        out.extend(page.function_arns().iter().map(|a| unqualified_arn(a)));
-        marker = page
-            .next_marker()
-            .filter(|m| !m.is_empty())
-            .map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
-    }
-    Collected::Collected { value: out }
+        },
+    )
+    .await
 }
 
 /// Function ARN → code signing config ARN. If any config's function list failed, the
