@@ -180,6 +180,7 @@ async fn rest_resources(
                                     .unwrap_or_default(),
                                 uri: i.uri().map(str::to_string),
                                 lambda: i.uri().and_then(lambda_target_from_uri),
+                                timeout_ms: Some(i.timeout_in_millis()).filter(|t| *t > 0),
                             }),
                         })
                         .collect()
@@ -372,6 +373,7 @@ pub async fn http_apis_with(
                             .unwrap_or_default(),
                         uri: i.integration_uri().map(str::to_string),
                         lambda: i.integration_uri().and_then(lambda_target_from_uri),
+                        timeout_ms: i.timeout_in_millis(),
                     }).collect(),
                     page.next_token().map(str::to_string),
                 )

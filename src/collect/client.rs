@@ -109,6 +109,10 @@ impl Clients {
         build_client!(self, aws_sdk_apigatewayv2, "APIGATEWAYV2", Some(region))
     }
 
+    pub fn sqs(&self, region: &str) -> aws_sdk_sqs::Client {
+        build_client!(self, aws_sdk_sqs, "SQS", Some(region))
+    }
+
     /// IAM is global; the home region only selects the partition's endpoint.
     pub fn iam(&self) -> aws_sdk_iam::Client {
         build_client!(self, aws_sdk_iam, "IAM", None::<&str>)

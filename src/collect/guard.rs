@@ -86,6 +86,7 @@ pub const READ_ONLY_OPERATIONS: &[AllowedOperation] = &[
     op("ApiGatewayV2", "GetRoutes", "apigateway:GET"),
     op("ApiGatewayV2", "GetIntegrations", "apigateway:GET"),
     op("ApiGatewayV2", "GetAuthorizers", "apigateway:GET"),
+    op("SQS", "GetQueueAttributes", "sqs:GetQueueAttributes"),
 ];
 
 /// The prefix of the error text the guard raises; failure classification looks for it.

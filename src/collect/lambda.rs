@@ -143,6 +143,7 @@ pub async fn collect_region(
         layers,
         rest_apis: Collected::default(),
         http_apis: Collected::default(),
+        queues: Default::default(),
     })
 }
 

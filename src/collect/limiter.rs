@@ -16,6 +16,8 @@ pub mod quota {
     /// IAM publishes no per-action figure; stay conservative.
     pub const IAM: f64 = 10.0;
     pub const APIGATEWAY: f64 = 10.0;
+    /// SQS publishes no control-plane figure for `GetQueueAttributes`; stay modest.
+    pub const SQS: f64 = 20.0;
     /// `GetResources` is limited to 5 requests every 2 seconds.
     pub const APIGATEWAY_GET_RESOURCES: f64 = 2.5;
 }
@@ -61,6 +63,7 @@ pub struct RegionLimiters {
     pub lambda_shared: Limiter,
     pub apigateway: Limiter,
     pub apigateway_get_resources: Limiter,
+    pub sqs: Limiter,
 }
 
 impl RegionLimiters {
@@ -73,6 +76,7 @@ impl RegionLimiters {
             apigateway_get_resources: Limiter::per_second(
                 quota::APIGATEWAY_GET_RESOURCES * fraction,
             ),
+            sqs: Limiter::per_second(quota::SQS * fraction),
         }
     }
 }

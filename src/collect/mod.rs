@@ -17,6 +17,7 @@ pub mod iam;
 pub mod lambda;
 pub mod limiter;
 pub mod regions;
+pub mod sqs;
 
 use crate::inventory::{
     AccountIdentity, ApiFailure, CollectionStats, CoverageGap, Inventory, SCHEMA_VERSION,
@@ -124,6 +125,13 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
             );
             inventory.rest_apis = rest;
             inventory.http_apis = http;
+            inventory.queues = sqs::collect_queues(
+                &clients.sqs(region),
+                &inventory,
+                &limiters.sqs,
+                &recorder,
+            )
+            .await;
             Ok::<_, crate::inventory::SkippedRegion>(inventory)
         }
     }));

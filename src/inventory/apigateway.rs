@@ -43,6 +43,9 @@ pub struct Integration {
     pub uri: Option<String>,
     /// The function the integration invokes, when the URI names one.
     pub lambda: Option<LambdaTarget>,
+    /// How long API Gateway waits for the integration (REST default and maximum: 29 000).
+    #[serde(default)]
+    pub timeout_ms: Option<i32>,
 }
 
 /// A function named inside an integration or authorizer URI.
@@ -105,6 +108,9 @@ pub struct HttpIntegration {
     pub integration_type: String,
     pub uri: Option<String>,
     pub lambda: Option<LambdaTarget>,
+    /// HTTP APIs wait at most 30 000 ms.
+    #[serde(default)]
+    pub timeout_ms: Option<i32>,
 }
 
 /// Finds the Lambda function an integration or authorizer URI invokes.

@@ -200,3 +200,15 @@ pub struct QualifiedPolicy<'a> {
     pub qualifier: Option<&'a str>,
     pub policy: &'a Collected<Option<ResourcePolicy>>,
 }
+
+/// An SQS queue the estate touches: an event source, a dead-letter queue or a destination.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Queue {
+    pub arn: String,
+    pub visibility_timeout_seconds: Option<i64>,
+    /// Where messages go after `max_receive_count` failed receives; `None`: nowhere.
+    pub redrive_target_arn: Option<String>,
+    pub max_receive_count: Option<i64>,
+    pub kms_master_key_id: Option<String>,
+    pub sqs_managed_sse: bool,
+}

@@ -70,6 +70,10 @@ pub struct RegionInventory {
     pub layers: Vec<LayerVersion>,
     pub rest_apis: Collected<Vec<RestApi>>,
     pub http_apis: Collected<Vec<HttpApi>>,
+    /// Attributes of the SQS queues referenced by event source mappings, dead-letter
+    /// configs and destinations in this region, one entry per queue ARN.
+    #[serde(default)]
+    pub queues: BTreeMap<String, Collected<Queue>>,
 }
 
 /// How many requests the collection sent, by `service:Operation` (every attempt, retries
