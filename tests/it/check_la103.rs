@@ -119,3 +119,12 @@ fn la103_reports_not_evaluated_when_policy_was_not_seen() {
         1
     );
 }
+
+#[test]
+fn la103_flags_china_partition_service_principal() {
+    let r = run(vec![function(
+        "cn",
+        json!({"policy": policy(json!([service_grant("cn", "events.amazonaws.com.cn", json!(null))]))}),
+    )]);
+    assert_eq!(findings_of(&r, "LA103").len(), 1);
+}

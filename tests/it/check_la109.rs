@@ -100,3 +100,18 @@ fn la109_reports_not_evaluated_when_own_layer_policy_failed() {
         1
     );
 }
+
+#[test]
+fn la109_reports_region_not_evaluated_when_functions_were_not_listed() {
+    let mut inv = with_layers(vec![]);
+    inv.regions[0].functions_listing =
+        serde_json::from_value(failed("lambda:ListFunctions")).unwrap();
+    let r = run_all(&inv);
+    let n: Vec<_> = r
+        .not_evaluated
+        .iter()
+        .filter(|n| n.check_id == "LA109")
+        .map(|n| n.resource.as_str())
+        .collect();
+    assert_eq!(n, vec!["all layers in us-east-1"]);
+}

@@ -53,7 +53,10 @@ impl Check for ServiceInvokeWithoutSource {
                         .service
                         .iter()
                         .map(String::as_str)
-                        .filter(|s| s.to_ascii_lowercase().ends_with(".amazonaws.com"))
+                        .filter(|s| {
+                            let s = s.to_ascii_lowercase();
+                            s.ends_with(".amazonaws.com") || s.ends_with(".amazonaws.com.cn")
+                        })
                         .collect();
                     if services.is_empty()
                         || first_restricting(&statement.conditions, CALLER_SCOPING_KEYS).is_some()
