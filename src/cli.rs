@@ -79,6 +79,10 @@ pub struct AuditArgs {
     /// Exit 3 when any call failed or any check could not be evaluated.
     #[arg(long)]
     pub fail_on_gaps: bool,
+    /// Guardrails file (severity overrides, disabled checks, thresholds, allow-lists).
+    /// Default: `lambda-audit.toml` in the current directory when present.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

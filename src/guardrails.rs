@@ -1,9 +1,20 @@
 //! The guardrails file (`lambda-audit.toml`): a security team's risk appetite, stated once —
 //! severity overrides, disabled checks, thresholds and allow-lists. Checks read it through
 //! [`crate::checks::CheckContext`]; without a file every default below applies.
+//!
+//! The file is found in the current directory or given with `audit --config FILE`. Every
+//! mistake in it is an error naming the file, the line and the key: a typo must never
+//! silently turn a guardrail off.
 
 use crate::findings::Severity;
+use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The name looked for in the current directory when `--config` is not given.
+pub const FILE_NAME: &str = "lambda-audit.toml";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Guardrails {
@@ -31,5 +42,266 @@ impl Default for Guardrails {
             allowed_invoker_accounts: BTreeSet::new(),
             allowed_layer_accounts: BTreeSet::new(),
         }
+    }
+}
+
+/// Why a guardrails file could not be used. Every variant names the file; those about its
+/// content also name the line (1-based) and, where there is one, the key.
+#[derive(Debug, thiserror::Error)]
+pub enum GuardrailsError {
+    #[error("cannot read the guardrails file {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not TOML, an unknown key, or a value of the wrong type.
+    #[error("{}:{line}: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// Well-formed TOML whose value makes no sense (unknown check id, bad severity word,
+    /// malformed account id, negative number of days).
+    #[error("{}:{line}: `{key}`: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+}
+
+impl GuardrailsError {
+    /// The 1-based line the error is about, when it is about the file's content.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            GuardrailsError::Read { .. } => None,
+            GuardrailsError::Syntax { line, .. } | GuardrailsError::Invalid { line, .. } => {
+                Some(*line)
+            }
+        }
+    }
+}
+
+// The file as written. `Spanned` keeps each value's byte range so a semantic error can
+// point at its line.
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDoc {
+    #[serde(default)]
+    checks: ChecksSection,
+    #[serde(default)]
+    thresholds: ThresholdsSection,
+    #[serde(default)]
+    allow: AllowSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChecksSection {
+    #[serde(default)]
+    disabled: Vec<Spanned<String>>,
+    #[serde(default)]
+    severity: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdsSection {
+    runtime_warning_days: Option<Spanned<i64>>,
+    required_tags: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AllowSection {
+    #[serde(default)]
+    invoker_accounts: Vec<Spanned<String>>,
+    #[serde(default)]
+    layer_accounts: Vec<Spanned<String>>,
+}
+
+/// 1-based line of a byte offset in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+impl Guardrails {
+    /// Finds and loads the guardrails: `explicit` (from `--config`) must exist; otherwise
+    /// `lambda-audit.toml` in `dir` is used when present, and the defaults when not.
+    /// Returns the file actually read, if any.
+    pub fn discover(
+        explicit: Option<&Path>,
+        dir: &Path,
+    ) -> Result<(Guardrails, Option<PathBuf>), GuardrailsError> {
+        if let Some(path) = explicit {
+            return Ok((Guardrails::load(path)?, Some(path.to_path_buf())));
+        }
+        let candidate = dir.join(FILE_NAME);
+        if candidate.is_file() {
+            Ok((Guardrails::load(&candidate)?, Some(candidate)))
+        } else {
+            Ok((Guardrails::default(), None))
+        }
+    }
+
+    /// Reads and validates one guardrails file.
+    pub fn load(path: &Path) -> Result<Guardrails, GuardrailsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| GuardrailsError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Guardrails::parse(&text, path)
+    }
+
+    /// Parses and validates guardrails text; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Guardrails, GuardrailsError> {
+        let doc: FileDoc = toml::from_str(text).map_err(|err| GuardrailsError::Syntax {
+            path: path.to_path_buf(),
+            line: err.span().map_or(1, |span| line_of(text, span.start)),
+            message: err.message().trim().to_string(),
+        })?;
+        let invalid = |span: Range<usize>, key: &str, message: String| GuardrailsError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(text, span.start),
+            key: key.to_string(),
+            message,
+        };
+
+        let mut guardrails = Guardrails::default();
+
+        for id in &doc.checks.disabled {
+            let canonical = known_check(id.get_ref())
+                .ok_or_else(|| invalid(id.span(), "checks.disabled", unknown_check(id)))?;
+            guardrails.disabled_checks.insert(canonical.to_string());
+        }
+        for (id, word) in &doc.checks.severity {
+            let key = format!("checks.severity.{}", id.get_ref());
+            let canonical = known_check(id.get_ref())
+                .ok_or_else(|| invalid(id.span(), &key, unknown_check(id)))?;
+            let severity = parse_severity(word.get_ref()).ok_or_else(|| {
+                invalid(
+                    word.span(),
+                    &key,
+                    format!(
+                        "`{}` is not a severity; use one of critical, high, medium, low, info",
+                        word.get_ref()
+                    ),
+                )
+            })?;
+            guardrails
+                .severity_overrides
+                .insert(canonical.to_string(), severity);
+        }
+
+        if let Some(days) = &doc.thresholds.runtime_warning_days {
+            let key = "thresholds.runtime_warning_days";
+            guardrails.runtime_warning_days = u32::try_from(*days.get_ref()).map_err(|_| {
+                invalid(
+                    days.span(),
+                    key,
+                    format!("{} is not a number of days (0 or more)", days.get_ref()),
+                )
+            })?;
+        }
+        if let Some(tags) = &doc.thresholds.required_tags {
+            let mut seen = BTreeSet::new();
+            for tag in tags {
+                let name = tag.get_ref().trim();
+                if name.is_empty() {
+                    return Err(invalid(
+                        tag.span(),
+                        "thresholds.required_tags",
+                        "a tag key cannot be empty".to_string(),
+                    ));
+                }
+                if seen.insert(name.to_string()) {
+                    guardrails.required_tags.push(name.to_string());
+                }
+            }
+        }
+
+        for (key, accounts, target) in [
+            (
+                "allow.invoker_accounts",
+                &doc.allow.invoker_accounts,
+                &mut guardrails.allowed_invoker_accounts,
+            ),
+            (
+                "allow.layer_accounts",
+                &doc.allow.layer_accounts,
+                &mut guardrails.allowed_layer_accounts,
+            ),
+        ] {
+            for account in accounts {
+                let id = account.get_ref();
+                if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(invalid(
+                        account.span(),
+                        key,
+                        format!("`{id}` is not an AWS account id (12 digits)"),
+                    ));
+                }
+                target.insert(id.clone());
+            }
+        }
+
+        Ok(guardrails)
+    }
+}
+
+/// The registered check id `id` names (case-insensitive), if any.
+fn known_check(id: &str) -> Option<&'static str> {
+    crate::checks::registry()
+        .iter()
+        .map(|c| c.meta().id)
+        .find(|known| known.eq_ignore_ascii_case(id.trim()))
+}
+
+fn unknown_check(id: &Spanned<String>) -> String {
+    format!(
+        "no check `{}`; `lambda-audit checks` lists them",
+        id.get_ref()
+    )
+}
+
+fn parse_severity(word: &str) -> Option<Severity> {
+    match word.trim().to_ascii_lowercase().as_str() {
+        "critical" => Some(Severity::Critical),
+        "high" => Some(Severity::High),
+        "medium" => Some(Severity::Medium),
+        "low" => Some(Severity::Low),
+        "info" => Some(Severity::Info),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_numbers_are_one_based() {
+        let text = "a\nb\nc";
+        assert_eq!(line_of(text, 0), 1);
+        assert_eq!(line_of(text, 2), 2);
+        assert_eq!(line_of(text, 4), 3);
+        assert_eq!(line_of(text, 99), 3);
+    }
+
+    #[test]
+    fn empty_file_gives_the_defaults() {
+        assert_eq!(
+            Guardrails::parse("", Path::new("x.toml")).expect("parses"),
+            Guardrails::default()
+        );
     }
 }

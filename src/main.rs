@@ -5,6 +5,7 @@ use clap::Parser;
 use lambda_audit::checks;
 use lambda_audit::cli::{AuditArgs, Cli, Command, Format};
 use lambda_audit::collect::{self, AwsSettings, CollectOptions, RegionSelection};
+use lambda_audit::guardrails::Guardrails;
 use lambda_audit::inventory::snapshot;
 use lambda_audit::report::{self, Audit};
 use std::io::Write;
@@ -91,6 +92,12 @@ fn list_checks(format: Format) -> anyhow::Result<u8> {
 }
 
 fn audit(args: AuditArgs, verbose: u8) -> anyhow::Result<u8> {
+    // Read the guardrails first: a broken file fails fast, before any AWS call.
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let (guardrails, guardrails_file) = Guardrails::discover(args.config.as_deref(), &cwd)?;
+    if let Some(path) = &guardrails_file {
+        tracing::info!("guardrails from {}", path.display());
+    }
     let inventory = match &args.from_snapshot {
         Some(path) => snapshot::read(path)?,
         None => {
@@ -116,7 +123,7 @@ fn audit(args: AuditArgs, verbose: u8) -> anyhow::Result<u8> {
             inventory
         }
     };
-    let results = checks::run_all(&inventory);
+    let results = checks::run_with(&inventory, &guardrails);
     let audit = Audit {
         inventory: &inventory,
         results: &results,

@@ -5,6 +5,7 @@
 //! Families: LA1xx exposure, LA2xx configuration, LA3xx secrets and data, LA4xx permissions,
 //! LA5xx drift.
 
+pub mod configuration;
 pub mod exposure;
 pub mod secrets;
 
@@ -60,7 +61,13 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &exposure::stale_trigger::StaleTrigger,
         &exposure::layer_from_untrusted_account::LayerFromUntrustedAccount,
         &exposure::public_layer_version::PublicLayerVersion,
+        &configuration::runtime_deprecated::RuntimeDeprecated,
+        &configuration::no_reserved_concurrency::NoReservedConcurrency,
+        &configuration::tracing_disabled::TracingDisabled,
+        &configuration::no_code_signing::NoCodeSigning,
+        &configuration::missing_required_tags::MissingRequiredTags,
         &secrets::secrets_in_environment::SecretsInEnvironment,
+        &secrets::environment_without_cmk::EnvironmentWithoutCmk,
     ]
 }
 

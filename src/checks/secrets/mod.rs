@@ -1,3 +1,4 @@
 //! Secrets and data: credentials stored where they leak.
 
+pub mod environment_without_cmk;
 pub mod secrets_in_environment;

@@ -1,0 +1,15 @@
+//! Configuration: runtime support, concurrency, tracing, code signing, tagging.
+
+pub mod missing_required_tags;
+pub mod no_code_signing;
+pub mod no_reserved_concurrency;
+pub mod runtime_deprecated;
+pub mod runtimes;
+pub mod tracing_disabled;
+
+use crate::inventory::Function;
+
+/// Container-image functions have no managed runtime and no code signing.
+pub(crate) fn is_image(function: &Function) -> bool {
+    function.package_type.as_deref() == Some("Image")
+}

@@ -1,0 +1,185 @@
+//! The guardrails file: the shipped example parses, every error names its line and key, and
+//! overrides take effect on a fixture inventory.
+
+use crate::support::*;
+use lambda_audit::checks::run_with;
+use lambda_audit::findings::Severity;
+use lambda_audit::guardrails::{Guardrails, GuardrailsError};
+use serde_json::json;
+use std::path::Path;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn parse(text: &str) -> Result<Guardrails, GuardrailsError> {
+    Guardrails::parse(text, Path::new("lambda-audit.toml"))
+}
+
+/// Parses `text`, expects an error, and returns it with its rendered message.
+fn error(text: &str) -> (GuardrailsError, String) {
+    let err = parse(text).expect_err("should be rejected");
+    let message = err.to_string();
+    (err, message)
+}
+
+#[test]
+fn example_file_parses_to_what_it_says() {
+    let path = Path::new(ROOT).join("lambda-audit.example.toml");
+    let g = Guardrails::load(&path).expect("the example parses");
+    assert!(g.disabled_checks.contains("LA205"));
+    assert_eq!(g.severity_overrides.get("LA206"), Some(&Severity::Medium));
+    assert_eq!(g.runtime_warning_days, 90);
+    assert_eq!(g.required_tags, vec!["owner", "team"]);
+    assert!(g.allowed_invoker_accounts.contains("123456789012"));
+    assert!(g.allowed_layer_accounts.contains("123456789012"));
+}
+
+#[test]
+fn readme_documents_the_same_format() {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).expect("README");
+    assert!(readme.contains("## Guardrails file"));
+    let start = readme.find("## Guardrails file").unwrap_or_default();
+    let section = &readme[start..];
+    let toml_block = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a toml block in the Guardrails file section");
+    parse(toml_block).expect("the README's example parses");
+}
+
+#[test]
+fn empty_and_partial_files_keep_defaults() {
+    assert_eq!(parse("").expect("parses"), Guardrails::default());
+    let g = parse("[thresholds]\nrequired_tags = [\"owner\"]\n").expect("parses");
+    assert_eq!(g.runtime_warning_days, 90);
+    assert_eq!(g.required_tags, vec!["owner"]);
+}
+
+#[test]
+fn unknown_top_level_key_names_line_and_key() {
+    let (err, message) = error("[checks]\ndisabled = []\n\n[treshold]\nx = 1\n");
+    assert_eq!(err.line(), Some(4), "{message}");
+    assert!(message.starts_with("lambda-audit.toml:4:"), "{message}");
+    assert!(message.contains("treshold"), "{message}");
+}
+
+#[test]
+fn unknown_nested_key_names_line_and_key() {
+    let (err, message) = error("[thresholds]\nruntime_warning_days = 30\nrequire_tags = [\"a\"]\n");
+    assert_eq!(err.line(), Some(3), "{message}");
+    assert!(message.contains("require_tags"), "{message}");
+}
+
+#[test]
+fn wrong_type_names_line() {
+    let (err, message) = error("[thresholds]\n\nruntime_warning_days = \"ninety\"\n");
+    assert_eq!(err.line(), Some(3), "{message}");
+    assert!(matches!(err, GuardrailsError::Syntax { .. }));
+}
+
+#[test]
+fn not_toml_names_line() {
+    let (err, message) = error("[checks]\ndisabled = [\"LA205\"\n");
+    assert!(matches!(err, GuardrailsError::Syntax { .. }), "{message}");
+    assert!(err.line().is_some_and(|l| l >= 2), "{message}");
+}
+
+#[test]
+fn unknown_check_id_in_disabled_names_line_and_key() {
+    let (err, message) = error("[checks]\ndisabled = [\n  \"LA205\",\n  \"LA999\",\n]\n");
+    assert_eq!(err.line(), Some(4), "{message}");
+    assert!(message.contains("`checks.disabled`"), "{message}");
+    assert!(message.contains("LA999"), "{message}");
+}
+
+#[test]
+fn unknown_check_id_in_severity_names_line_and_key() {
+    let (err, message) = error("[checks.severity]\nLA206 = \"low\"\nLA998 = \"high\"\n");
+    assert_eq!(err.line(), Some(3), "{message}");
+    assert!(message.contains("`checks.severity.LA998`"), "{message}");
+}
+
+#[test]
+fn bad_severity_word_names_line_and_key() {
+    let (err, message) = error("# comment\n[checks.severity]\nLA206 = \"severe\"\n");
+    assert_eq!(err.line(), Some(3), "{message}");
+    assert!(message.contains("`checks.severity.LA206`"), "{message}");
+    assert!(message.contains("severe"), "{message}");
+}
+
+#[test]
+fn malformed_account_ids_name_line_and_key() {
+    let (err, message) =
+        error("[allow]\ninvoker_accounts = [\"123456789012\"]\nlayer_accounts = [\"12345\"]\n");
+    assert_eq!(err.line(), Some(3), "{message}");
+    assert!(message.contains("`allow.layer_accounts`"), "{message}");
+    let (err, message) = error("[allow]\ninvoker_accounts = [\"12345678901x\"]\n");
+    assert_eq!(err.line(), Some(2), "{message}");
+    assert!(message.contains("`allow.invoker_accounts`"), "{message}");
+}
+
+#[test]
+fn negative_days_name_line_and_key() {
+    let (err, message) = error("[thresholds]\nruntime_warning_days = -1\n");
+    assert_eq!(err.line(), Some(2), "{message}");
+    assert!(
+        message.contains("`thresholds.runtime_warning_days`"),
+        "{message}"
+    );
+    assert!(matches!(err, GuardrailsError::Invalid { .. }));
+}
+
+#[test]
+fn ids_are_case_insensitive_and_canonicalised() {
+    let g = parse("[checks]\ndisabled = [\"la205\"]\n[checks.severity]\nla206 = \"HIGH\"\n")
+        .expect("parses");
+    assert!(g.disabled_checks.contains("LA205"));
+    assert_eq!(g.severity_overrides.get("LA206"), Some(&Severity::High));
+}
+
+#[test]
+fn discover_uses_cwd_file_explicit_file_or_defaults() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (g, file) = Guardrails::discover(None, dir.path()).expect("defaults");
+    assert_eq!((g, file), (Guardrails::default(), None));
+
+    std::fs::write(
+        dir.path().join("lambda-audit.toml"),
+        "[thresholds]\nruntime_warning_days = 7\n",
+    )
+    .expect("written");
+    let (g, file) = Guardrails::discover(None, dir.path()).expect("found in dir");
+    assert_eq!(g.runtime_warning_days, 7);
+    assert_eq!(file, Some(dir.path().join("lambda-audit.toml")));
+
+    let missing = dir.path().join("nope.toml");
+    let err = Guardrails::discover(Some(&missing), dir.path()).expect_err("missing --config");
+    assert!(matches!(err, GuardrailsError::Read { .. }));
+    assert!(err.to_string().contains("nope.toml"), "{err}");
+}
+
+#[test]
+fn severity_override_and_disabled_check_take_effect() {
+    let inv = inventory(vec![function("f", json!({"tracing_mode": "PassThrough"}))]);
+    let defaults = run_with(&inv, &Guardrails::default());
+    assert!(defaults.findings.iter().any(|f| f.check_id == "LA205"));
+    assert!(
+        defaults
+            .findings
+            .iter()
+            .any(|f| f.check_id == "LA206" && f.severity == Severity::Low)
+    );
+
+    let g = parse("[checks]\ndisabled = [\"LA205\"]\n[checks.severity]\nLA206 = \"medium\"\n")
+        .expect("parses");
+    let r = run_with(&inv, &g);
+    assert!(!r.findings.iter().any(|f| f.check_id == "LA205"));
+    assert!(!r.per_check.iter().any(|c| c.check_id == "LA205"));
+    let la206: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.check_id == "LA206")
+        .collect();
+    assert_eq!(la206.len(), 1);
+    assert_eq!(la206[0].severity, Severity::Medium);
+}
