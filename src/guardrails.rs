@@ -55,11 +55,13 @@ pub enum GuardrailsError {
         #[source]
         source: std::io::Error,
     },
-    /// Not TOML, an unknown key, or a value of the wrong type.
-    #[error("{}:{line}: {message}", path.display())]
+    /// Not TOML, an unknown key, or a value of the wrong type. `key` is the dotted key
+    /// written on (or, inside a multi-line array, above) that line, when there is one.
+    #[error("{}:{line}: {}{message}", path.display(), key.as_ref().map(|k| format!("`{k}`: ")).unwrap_or_default())]
     Syntax {
         path: PathBuf,
         line: usize,
+        key: Option<String>,
         message: String,
     },
     /// Well-formed TOML whose value makes no sense (unknown check id, bad severity word,
@@ -164,10 +166,14 @@ impl Guardrails {
 
     /// Parses and validates guardrails text; `path` is only used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Guardrails, GuardrailsError> {
-        let doc: FileDoc = toml::from_str(text).map_err(|err| GuardrailsError::Syntax {
-            path: path.to_path_buf(),
-            line: err.span().map_or(1, |span| line_of(text, span.start)),
-            message: err.message().trim().to_string(),
+        let doc: FileDoc = toml::from_str(text).map_err(|err| {
+            let line = err.span().map_or(1, |span| line_of(text, span.start));
+            GuardrailsError::Syntax {
+                path: path.to_path_buf(),
+                line,
+                key: key_at(text, line),
+                message: err.message().trim().to_string(),
+            }
         })?;
         let invalid = |span: Range<usize>, key: &str, message: String| GuardrailsError::Invalid {
             path: path.to_path_buf(),
@@ -258,6 +264,39 @@ impl Guardrails {
     }
 }
 
+/// The dotted key a (1-based) line of the file is about: the `key = …` on that line or the
+/// nearest one above it in the same table, prefixed by the table header; a header line names
+/// its table. A best effort for messages only — `None` when nothing fits.
+fn key_at(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut key: Option<String> = None;
+    for raw in lines.iter().take(line).rev() {
+        let l = raw.trim();
+        if l.starts_with('[') {
+            let table = l
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            return Some(match key {
+                Some(k) => format!("{table}.{k}"),
+                None => table,
+            });
+        }
+        if key.is_none()
+            && let Some((name, _)) = l.split_once('=')
+        {
+            let name = name.trim().trim_matches('"');
+            if !name.is_empty() && !name.starts_with('#') {
+                key = Some(name.to_string());
+            }
+        }
+    }
+    key
+}
+
 /// The registered check id `id` names (case-insensitive), if any.
 fn known_check(id: &str) -> Option<&'static str> {
     crate::checks::registry()
@@ -295,6 +334,16 @@ mod tests {
         assert_eq!(line_of(text, 2), 2);
         assert_eq!(line_of(text, 4), 3);
         assert_eq!(line_of(text, 99), 3);
+    }
+
+    #[test]
+    fn key_at_finds_table_and_key() {
+        let text = "[thresholds]\nrequired_tags = [\n  \"a\",\n  1,\n]\n[treshold]\nx = 1\n";
+        assert_eq!(key_at(text, 2).as_deref(), Some("thresholds.required_tags"));
+        assert_eq!(key_at(text, 4).as_deref(), Some("thresholds.required_tags"));
+        assert_eq!(key_at(text, 6).as_deref(), Some("treshold"));
+        assert_eq!(key_at("a = 1", 1).as_deref(), Some("a"));
+        assert_eq!(key_at("", 1), None);
     }
 
     #[test]

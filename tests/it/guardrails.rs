@@ -67,7 +67,7 @@ fn unknown_top_level_key_names_line_and_key() {
 fn unknown_nested_key_names_line_and_key() {
     let (err, message) = error("[thresholds]\nruntime_warning_days = 30\nrequire_tags = [\"a\"]\n");
     assert_eq!(err.line(), Some(3), "{message}");
-    assert!(message.contains("require_tags"), "{message}");
+    assert!(message.contains("`thresholds.require_tags`"), "{message}");
 }
 
 #[test]
@@ -75,6 +75,14 @@ fn wrong_type_names_line() {
     let (err, message) = error("[thresholds]\n\nruntime_warning_days = \"ninety\"\n");
     assert_eq!(err.line(), Some(3), "{message}");
     assert!(matches!(err, GuardrailsError::Syntax { .. }));
+    assert!(
+        message.contains("`thresholds.runtime_warning_days`"),
+        "{message}"
+    );
+    let (err, message) =
+        error("[allow]\ninvoker_accounts = [\n  \"123456789012\",\n  123456789012,\n]\n");
+    assert_eq!(err.line(), Some(4), "{message}");
+    assert!(message.contains("`allow.invoker_accounts`"), "{message}");
 }
 
 #[test]
@@ -182,4 +190,56 @@ fn severity_override_and_disabled_check_take_effect() {
         .collect();
     assert_eq!(la206.len(), 1);
     assert_eq!(la206[0].severity, Severity::Medium);
+}
+
+/// The binary: a missing `--config` file and a broken `lambda-audit.toml` in the working
+/// directory both stop the audit with exit 2 before anything else happens.
+#[test]
+fn audit_exits_2_on_missing_or_invalid_guardrails() {
+    use std::process::Command;
+    let bin = env!("CARGO_BIN_EXE_lambda-audit");
+    let snapshot = Path::new(ROOT).join("tests/fixtures/inventory-base.json");
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    let out = Command::new(bin)
+        .current_dir(dir.path())
+        .args(["audit", "--from-snapshot"])
+        .arg(&snapshot)
+        .args(["--config", "missing.toml"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml"));
+
+    // No file in the working directory: the defaults, and a clean exit.
+    let out = Command::new(bin)
+        .current_dir(dir.path())
+        .args(["audit", "--from-snapshot"])
+        .arg(&snapshot)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    std::fs::write(
+        dir.path().join("lambda-audit.toml"),
+        "[checks.severity]\nLA206 = \"severe\"\n",
+    )
+    .expect("written");
+    let out = Command::new(bin)
+        .current_dir(dir.path())
+        .args(["audit", "--from-snapshot"])
+        .arg(&snapshot)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("lambda-audit.toml:2: `checks.severity.LA206`"),
+        "{stderr}"
+    );
 }
