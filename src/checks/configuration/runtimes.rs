@@ -4,9 +4,12 @@
 //! "Deprecated runtimes" tables, whose dates follow the "Runtime deprecation policy"
 //! (<https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html>,
 //! <https://docs.aws.amazon.com/lambda/latest/dg/runtime-support-policy.html>).
-//! Read on 2026-11-23 (see [`TABLE_AS_OF`]) from stored copies of that page, cross-checked
-//! against endoflife.date/aws-lambda (which tracks the same page) for the runtimes released
-//! since 2024.
+//! Read on 2026-11-23 (see [`TABLE_AS_OF`]). The stored copies of that page available then
+//! showed its opening but not every table row, so the dates were taken from two sources that
+//! transcribe it: the tflint-ruleset-aws rule `aws_lambda_function_deprecated_runtime`
+//! (which cites the page) and endoflife.date/aws-lambda ("Standard Support" = this date) for
+//! the runtimes released since 2024 (nodejs24.x, python3.14, java25, dotnet10, ruby3.4).
+//! Re-check against the live AWS page when next updating.
 //!
 //! The date is the "Deprecation date" column (phase 1: no more security patches, no
 //! technical support, no new functions from the console); blocking of function creates and
