@@ -266,7 +266,7 @@ async fn collect_function(
                 list_url_configs(ctx, &function).await
             } else {
                 Collected::NotCollected {
-                    reason: "no resource-policy statement can grant lambda:InvokeFunctionUrl, so no URL of this function is reachable (use --exhaustive to list them anyway)".to_string(),
+                    reason: "no resource-policy statement can grant lambda:InvokeFunctionUrl, so no URL of this function is reachable without signed credentials of this account (use --exhaustive to list them anyway)".to_string(),
                 }
             }
         },
@@ -275,7 +275,7 @@ async fn collect_function(
                 list_event_invoke_configs(ctx, &function).await
             } else {
                 Collected::NotCollected {
-                    reason: "no resource policy, so no other service or account can invoke it asynchronously (use --exhaustive to list them anyway)".to_string(),
+                    reason: "no resource policy, so no other service or account can invoke it asynchronously; callers in this account need none (use --exhaustive to list them anyway)".to_string(),
                 }
             }
         },
@@ -524,25 +524,28 @@ async fn list_aliases(ctx: &RegionContext<'_>, name: &str, arn: &str) -> Collect
 /// True when some statement of some qualifier's policy allows an action matching `action`,
 /// or when a policy could not be read (then we must look rather than assume).
 fn policies_may_grant(function: &Function, action: &str) -> bool {
-    function.policies().iter().any(|q| match q.policy {
-        Collected::Collected { value: Some(p) } => {
-            match crate::policy::parse_statements(&p.document) {
-                Ok(statements) => statements
-                    .iter()
-                    .any(|s| s.effect == crate::policy::Effect::Allow && s.covers_action(action)),
-                Err(_) => true,
+    function.aliases.value().is_none()
+        || function.policies().iter().any(|q| match q.policy {
+            Collected::Collected { value: Some(p) } => {
+                match crate::policy::parse_statements(&p.document) {
+                    Ok(statements) => statements.iter().any(|s| {
+                        s.effect == crate::policy::Effect::Allow && s.covers_action(action)
+                    }),
+                    Err(_) => true,
+                }
             }
-        }
-        Collected::Collected { value: None } => false,
-        _ => true,
-    })
+            Collected::Collected { value: None } => false,
+            _ => true,
+        })
 }
 
 fn has_any_policy(function: &Function) -> bool {
-    function
-        .policies()
-        .iter()
-        .any(|q| !matches!(q.policy, Collected::Collected { value: None }))
+    // Unlisted aliases may carry policies we never saw: look rather than assume.
+    function.aliases.value().is_none()
+        || function
+            .policies()
+            .iter()
+            .any(|q| !matches!(q.policy, Collected::Collected { value: None }))
 }
 
 /// The alias name of a qualified function ARN, `None` for the unqualified one.
@@ -703,6 +706,8 @@ async fn list_event_source_mappings(ctx: &RegionContext<'_>) -> Collected<Vec<Ev
                                 .collect(),
                             kms_key_arn: m.kms_key_arn().map(str::to_string),
                             last_modified: m.last_modified().map(|d| d.to_string()),
+                            maximum_retry_attempts: m.maximum_retry_attempts(),
+                            maximum_record_age_seconds: m.maximum_record_age_in_seconds(),
                         })
                         .collect(),
                     page.next_marker(),

@@ -125,13 +125,9 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
             );
             inventory.rest_apis = rest;
             inventory.http_apis = http;
-            inventory.queues = sqs::collect_queues(
-                &clients.sqs(region),
-                &inventory,
-                &limiters.sqs,
-                &recorder,
-            )
-            .await;
+            inventory.queues =
+                sqs::collect_queues(&clients.sqs(region), &inventory, &limiters.sqs, &recorder)
+                    .await;
             Ok::<_, crate::inventory::SkippedRegion>(inventory)
         }
     }));

@@ -147,6 +147,11 @@ pub struct EventSourceMapping {
     pub source_access: Vec<(String, String)>,
     pub kms_key_arn: Option<String>,
     pub last_modified: Option<String>,
+    /// Stream sources: -1 (or absent) retries until the record expires.
+    #[serde(default)]
+    pub maximum_retry_attempts: Option<i32>,
+    #[serde(default)]
+    pub maximum_record_age_seconds: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

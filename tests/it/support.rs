@@ -46,6 +46,14 @@ pub fn inventory(functions: Vec<Value>) -> Inventory {
     serde_json::from_value(inv).expect("fixture matches the inventory schema")
 }
 
+/// Like [`inventory`], with `region_patch` merged into the region (APIs, mappings, queues).
+pub fn inventory_with_region(functions: Vec<Value>, region_patch: Value) -> Inventory {
+    let mut inv: Value = serde_json::from_str(BASE_INVENTORY).expect("fixture parses");
+    inv["regions"][0]["functions"] = Value::Array(functions);
+    merge(&mut inv["regions"][0], &region_patch);
+    serde_json::from_value(inv).expect("fixture matches the inventory schema")
+}
+
 pub fn run(functions: Vec<Value>) -> CheckResults {
     run_all(&inventory(functions))
 }
