@@ -24,6 +24,8 @@ pub struct Guardrails {
     pub disabled_checks: BTreeSet<String>,
     /// A runtime deprecating within this many days of the audit date is reported.
     pub runtime_warning_days: u32,
+    /// The longest timeout the team accepts for a function with a given kind of trigger.
+    pub max_timeout_seconds: TimeoutLimits,
     /// Tags every function must carry.
     pub required_tags: Vec<String>,
     /// Accounts (besides the audited one) trusted to invoke functions.
@@ -32,12 +34,29 @@ pub struct Guardrails {
     pub allowed_layer_accounts: BTreeSet<String>,
 }
 
+/// Per trigger kind, the maximum function timeout in seconds; `None`: no limit beyond what
+/// the trigger itself imposes (LA202 judges those on its own).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TimeoutLimits {
+    /// Invoked through API Gateway.
+    pub api: Option<u32>,
+    /// Has a function URL.
+    pub url: Option<u32>,
+    /// Consumes an SQS queue.
+    pub sqs: Option<u32>,
+    /// Consumes a Kinesis, DynamoDB or Kafka stream.
+    pub stream: Option<u32>,
+    /// Invoked asynchronously (S3, SNS, EventBridge, ...).
+    pub r#async: Option<u32>,
+}
+
 impl Default for Guardrails {
     fn default() -> Self {
         Guardrails {
             severity_overrides: BTreeMap::new(),
             disabled_checks: BTreeSet::new(),
             runtime_warning_days: 90,
+            max_timeout_seconds: TimeoutLimits::default(),
             required_tags: Vec::new(),
             allowed_invoker_accounts: BTreeSet::new(),
             allowed_layer_accounts: BTreeSet::new(),
@@ -115,6 +134,18 @@ struct ChecksSection {
 struct ThresholdsSection {
     runtime_warning_days: Option<Spanned<i64>>,
     required_tags: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    max_timeout_seconds: MaxTimeoutSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MaxTimeoutSection {
+    api: Option<Spanned<i64>>,
+    url: Option<Spanned<i64>>,
+    sqs: Option<Spanned<i64>>,
+    stream: Option<Spanned<i64>>,
+    r#async: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -217,6 +248,33 @@ impl Guardrails {
                     format!("{} is not a number of days (0 or more)", days.get_ref()),
                 )
             })?;
+        }
+        let limits = &doc.thresholds.max_timeout_seconds;
+        for (name, value, target) in [
+            ("api", &limits.api, &mut guardrails.max_timeout_seconds.api),
+            ("url", &limits.url, &mut guardrails.max_timeout_seconds.url),
+            ("sqs", &limits.sqs, &mut guardrails.max_timeout_seconds.sqs),
+            (
+                "stream",
+                &limits.stream,
+                &mut guardrails.max_timeout_seconds.stream,
+            ),
+            (
+                "async",
+                &limits.r#async,
+                &mut guardrails.max_timeout_seconds.r#async,
+            ),
+        ] {
+            let Some(value) = value else { continue };
+            let seconds = *value.get_ref();
+            if !(1..=900).contains(&seconds) {
+                return Err(invalid(
+                    value.span(),
+                    &format!("thresholds.max_timeout_seconds.{name}"),
+                    format!("{seconds} is not a Lambda timeout (1 to 900 seconds)"),
+                ));
+            }
+            *target = Some(seconds as u32);
         }
         if let Some(tags) = &doc.thresholds.required_tags {
             let mut seen = BTreeSet::new();

@@ -147,3 +147,37 @@ fn la202_reports_not_evaluated_when_triggers_were_not_seen() {
         1
     );
 }
+
+#[test]
+fn la202_flags_timeouts_above_the_guardrails_limits() {
+    use lambda_audit::guardrails::Guardrails;
+    let inv = inventory_with_region(
+        vec![function("worker", json!({"timeout_seconds": 120}))],
+        sqs_region("worker", 900),
+    );
+    let mut guardrails = Guardrails::default();
+    assert!(
+        lambda_audit::checks::run_with(&inv, &guardrails)
+            .findings
+            .iter()
+            .all(|f| f.check_id != "LA202")
+    );
+    guardrails.max_timeout_seconds.sqs = Some(60);
+    let results = lambda_audit::checks::run_with(&inv, &guardrails);
+    let f: Vec<_> = results
+        .findings
+        .iter()
+        .filter(|f| f.check_id == "LA202")
+        .collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].evidence["guardrail_max_timeout_seconds"], 60);
+    // A limit for a trigger the function does not have changes nothing.
+    guardrails.max_timeout_seconds.sqs = None;
+    guardrails.max_timeout_seconds.api = Some(10);
+    assert!(
+        lambda_audit::checks::run_with(&inv, &guardrails)
+            .findings
+            .iter()
+            .all(|f| f.check_id != "LA202")
+    );
+}

@@ -31,6 +31,22 @@ fn example_file_parses_to_what_it_says() {
     assert_eq!(g.required_tags, vec!["owner", "team"]);
     assert!(g.allowed_invoker_accounts.contains("123456789012"));
     assert!(g.allowed_layer_accounts.contains("123456789012"));
+    assert_eq!(g.max_timeout_seconds.api, Some(29));
+    assert_eq!(g.max_timeout_seconds.url, Some(60));
+    assert_eq!(g.max_timeout_seconds.r#async, Some(300));
+    assert_eq!(g.max_timeout_seconds.sqs, None);
+}
+
+#[test]
+fn timeout_limits_outside_lambdas_range_name_line_and_key() {
+    let (err, message) = error("[thresholds.max_timeout_seconds]\napi = 29\nsqs = 901\n");
+    assert_eq!(err.line(), Some(3), "{message}");
+    assert!(
+        message.contains("thresholds.max_timeout_seconds.sqs"),
+        "{message}"
+    );
+    let (err, message) = error("[thresholds.max_timeout_seconds]\nsync = 10\n");
+    assert_eq!(err.line(), Some(2), "{message}");
 }
 
 #[test]

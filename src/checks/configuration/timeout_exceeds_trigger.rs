@@ -1,6 +1,6 @@
 //! LA202: a function allowed to run longer than whatever invokes it will wait.
 
-use super::triggers::api_triggers;
+use super::triggers::{api_triggers, async_sources};
 use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
 use crate::findings::Severity;
 use crate::inventory::Collected;
@@ -117,6 +117,44 @@ impl Check for TimeoutExceedsTrigger {
                     evidence: json!({"trigger": if has_url { "function-url" } else { "api-gateway" }, "function_timeout_seconds": timeout}),
                     detail_key: "max-timeout".to_string(),
                 });
+            }
+
+            // The team's own ceilings per kind of trigger (guardrails file).
+            let limits = &ctx.guardrails.max_timeout_seconds;
+            let mappings = region.event_source_mappings.value().map(Vec::as_slice).unwrap_or_default();
+            let consumes = |kinds: &[&str]| {
+                mappings.iter().any(|m| {
+                    m.function_arn == function.arn
+                        && (m.event_source_arn.as_deref().and_then(|a| a.split(':').nth(2)).is_some_and(|s| kinds.contains(&s))
+                            || (kinds.contains(&"kafka") && !m.self_managed_endpoints.is_empty()))
+                })
+            };
+            let is_async = async_sources(function).is_ok_and(|s| !s.is_empty())
+                || function.event_invoke_configs.value().is_some_and(|c| !c.is_empty());
+            let kinds = [
+                ("api", limits.api, !apis.is_empty()),
+                ("url", limits.url, has_url),
+                ("sqs", limits.sqs, consumes(&["sqs"])),
+                ("stream", limits.stream, consumes(&["kinesis", "dynamodb", "kafka"])),
+                ("async", limits.r#async, is_async),
+            ];
+            for (kind, limit, present) in kinds {
+                let Some(limit) = limit.filter(|_| present) else { continue };
+                if i64::from(timeout) > i64::from(limit) {
+                    out.finding(FindingDraft {
+                        region: &region.region,
+                        resource_arn: &function.arn,
+                        function_name: Some(&function.name),
+                        severity: None,
+                        title: format!("{}: timeout {timeout} s exceeds the {kind} limit of {limit} s", function.name),
+                        message: format!(
+                            "{} has a {kind} trigger and a timeout of {timeout} s; the guardrails file allows at most {limit} s for that kind of trigger.",
+                            function.name
+                        ),
+                        evidence: json!({"trigger": kind, "guardrail_max_timeout_seconds": limit, "function_timeout_seconds": timeout}),
+                        detail_key: format!("limit:{kind}"),
+                    });
+                }
             }
 
             if unseen.is_empty() {
