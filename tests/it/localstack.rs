@@ -356,7 +356,7 @@ async fn seed() -> Seeded {
     // fn-008: S3 grant scoped to a bucket and account, with a DLQ (clean for LA103, LA203).
     // fn-009: SNS grant with no source (LA103). fn-010: another account (LA104).
     // fn-011: API Gateway grant for an API that does not exist (LA107).
-    let grants: [(usize, &str, &str, Option<&str>, Option<&str>); 4] = [
+    let grants = [
         (
             8,
             "s3",
