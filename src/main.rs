@@ -77,7 +77,7 @@ fn list_checks(format: Format) -> anyhow::Result<u8> {
             .map(|c| {
                 let m = c.meta();
                 format!(
-                    "{}  {:<28} {:<9} {:<13} {}\n",
+                    "{}  {:<38} {:<9} {:<13} {}\n",
                     m.id,
                     m.name,
                     m.severity.to_string(),

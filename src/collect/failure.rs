@@ -35,11 +35,14 @@ where
             _ => kind_from_code(&code, status),
         }
     };
-    let message = err
-        .message()
-        .map(str::to_string)
-        .filter(|m| !m.is_empty())
-        .unwrap_or(chain);
+    let message = match (err.message().filter(|m| !m.is_empty()), status) {
+        (Some(m), _) => m.to_string(),
+        // No AWS error document: an HTML page from a proxy or an emulator's crash.
+        (None, Some(status)) if code.is_empty() => {
+            format!("HTTP {status} without an AWS error document ({chain})")
+        }
+        (None, _) => chain,
+    };
     ApiFailure {
         operation: operation.to_string(),
         kind,
