@@ -19,6 +19,7 @@ mod check_la205;
 mod check_la206;
 mod check_la207;
 mod check_la208;
+mod check_la209;
 mod check_la301;
 mod check_la302;
 mod collector_mocks;

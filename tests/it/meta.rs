@@ -121,6 +121,40 @@ fn shipped_iam_policy_grants_exactly_the_calls_the_code_can_make() {
 }
 
 #[test]
+fn explain_prints_each_checks_doc_and_checks_lists_them_all() {
+    let binary = env!("CARGO_BIN_EXE_lambda-audit");
+    let listing = std::process::Command::new(binary)
+        .arg("checks")
+        .output()
+        .expect("runs");
+    let listing = String::from_utf8_lossy(&listing.stdout).into_owned();
+    for check in registry() {
+        let m = check.meta();
+        assert!(
+            listing.contains(m.id) && listing.contains(m.name),
+            "`checks` omits {}",
+            m.id
+        );
+        let out = std::process::Command::new(binary)
+            .args(["explain", m.id])
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "explain {} failed", m.id);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            m.doc,
+            "explain {}",
+            m.id
+        );
+    }
+    let unknown = std::process::Command::new(binary)
+        .args(["explain", "LA999"])
+        .output()
+        .expect("runs");
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
 fn check_ids_are_stable() {
     // An id never changes meaning: this list only ever grows. Changing a line here is a
     // breaking change for every user's suppressions and baselines.
@@ -142,6 +176,7 @@ fn check_ids_are_stable() {
         ("LA206", "tracing-disabled"),
         ("LA207", "no-code-signing"),
         ("LA208", "missing-required-tags"),
+        ("LA209", "vpc-single-availability-zone"),
         ("LA301", "secret-in-environment"),
         ("LA302", "environment-without-cmk"),
     ];
