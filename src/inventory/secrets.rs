@@ -111,6 +111,11 @@ pub const DETECTORS: &[Detector] = &[
         matches: |_, v, _| url_has_password(v),
     },
     Detector {
+        name: "connection-string-password",
+        description: "key=value connection string carrying a password (Password=…, Pwd=…; ADO.NET, ODBC, JDBC properties)",
+        matches: |_, v, _| connection_string_password(v),
+    },
+    Detector {
         name: "jwt",
         description: "JSON Web Token (three base64url segments, header starting eyJ)",
         matches: |_, v, _| {
@@ -201,6 +206,18 @@ fn is_literal_secret_value(value: &str) -> bool {
     v.chars().count() >= 8 && !is_reference && !is_placeholder
 }
 
+fn connection_string_password(value: &str) -> bool {
+    value.split([';', '&', '?']).any(|pair| {
+        pair.split_once('=').is_some_and(|(key, secret)| {
+            matches!(
+                key.trim().to_ascii_lowercase().as_str(),
+                "password" | "pwd" | "passwd"
+            ) && !secret.trim().is_empty()
+                && !secret.trim().starts_with("${")
+        })
+    })
+}
+
 fn url_has_password(value: &str) -> bool {
     let Some((_, rest)) = value.split_once("://") else {
         return false;
@@ -244,6 +261,18 @@ mod tests {
                 .contains(&"url-with-credentials".to_string())
         );
         assert!(names("DATABASE_URL", "postgres://db:5432/x").is_empty());
+        assert!(
+            names(
+                "CONN",
+                "Server=db;Database=x;User Id=app;Password=Pa55word!;"
+            )
+            .contains(&"connection-string-password".to_string())
+        );
+        assert!(
+            names("JDBC", "jdbc:mysql://db/x?user=app&password=s3cr3t")
+                .contains(&"connection-string-password".to_string())
+        );
+        assert!(names("CONN", "Server=db;Database=x;Integrated Security=true").is_empty());
         assert!(names("LOG_LEVEL", "info").is_empty());
         assert!(names("SEED", "q8Zr2LmX9vKp4TnW7bYc1HdF").contains(&"high-entropy".to_string()));
     }
