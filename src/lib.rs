@@ -9,5 +9,6 @@ pub mod collect;
 pub mod findings;
 pub mod guardrails;
 pub mod inventory;
+pub mod least_privilege;
 pub mod policy;
 pub mod report;

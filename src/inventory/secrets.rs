@@ -16,6 +16,12 @@ pub struct RedactedValue {
     pub entropy_bits_per_char: f64,
     /// Names of the detectors in [`DETECTORS`] that matched the value (or its name).
     pub detectors: Vec<String>,
+    /// For a value that is an AWS resource reference (an ARN, or an SQS queue URL normalised
+    /// to its ARN) and matches no detector: the SHA-256 of that ARN. Least-privilege
+    /// baselines hash the ARNs they already know and compare, so a function's reference to a
+    /// queue or table is recognised without the value ever being stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_ref_sha256: Option<String>,
 }
 
 /// One environment variable of a function or version: the name verbatim, the value redacted.
@@ -36,17 +42,48 @@ impl RedactedValue {
             hint.push('…');
         }
         let entropy = shannon_entropy(&chars);
+        let detectors = matching_detectors(name, value, entropy);
+        let resource_ref_sha256 = if detectors.is_empty() {
+            resource_reference(value).map(|arn| sha256_hex(&arn))
+        } else {
+            None
+        };
         RedactedValue {
             length: chars.len(),
             hint,
             entropy_bits_per_char: (entropy * 100.0).round() / 100.0,
-            detectors: matching_detectors(name, value, entropy),
+            detectors,
+            resource_ref_sha256,
         }
     }
 
     pub fn looks_secret(&self) -> bool {
         !self.detectors.is_empty()
     }
+}
+
+/// The ARN a value refers to: the value itself when it is an ARN, or the queue ARN of an SQS
+/// queue URL (`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`).
+pub fn resource_reference(value: &str) -> Option<String> {
+    let v = value.trim();
+    if v.starts_with("arn:") && v.split(':').count() >= 6 && !v.contains(char::is_whitespace) {
+        return Some(v.to_string());
+    }
+    let rest = v.strip_prefix("https://sqs.")?;
+    let (host, path) = rest.split_once('/')?;
+    let region = host.split('.').next()?;
+    let partition = if host.ends_with(".amazonaws.com.cn") { "aws-cn" } else { "aws" };
+    let mut parts = path.trim_end_matches('/').split('/');
+    let (account, name) = (parts.next()?, parts.next()?);
+    let valid_account = account.len() == 12 && account.chars().all(|c| c.is_ascii_digit());
+    (valid_account && parts.next().is_none() && !name.is_empty())
+        .then(|| format!("arn:{partition}:sqs:{region}:{account}:{name}"))
+}
+
+/// Lower-case hex SHA-256, as stored in [`RedactedValue::resource_ref_sha256`].
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 pub fn redact_env(vars: impl IntoIterator<Item = (String, String)>) -> Vec<EnvVar> {
@@ -246,6 +283,21 @@ mod tests {
         assert_eq!(r.hint, "zzzz…");
         let r = RedactedValue::new("X", "");
         assert_eq!(r.hint, "");
+    }
+
+    #[test]
+    fn resource_references_are_kept_only_as_hashes() {
+        let arn = "arn:aws:sqs:eu-west-1:111122223333:jobs";
+        let r = RedactedValue::new("QUEUE", "https://sqs.eu-west-1.amazonaws.com/111122223333/jobs");
+        assert_eq!(r.resource_ref_sha256, Some(sha256_hex(arn)));
+        let r = RedactedValue::new("TABLE", "arn:aws:dynamodb:eu-west-1:111122223333:table/orders");
+        assert!(r.resource_ref_sha256.is_some());
+        let json = serde_json::to_string(&r).unwrap_or_default();
+        assert!(!json.contains("orders"), "{json}");
+        assert_eq!(RedactedValue::new("LOG_LEVEL", "info").resource_ref_sha256, None);
+        // A credential that happens to look like a reference is never hashed.
+        let r = RedactedValue::new("DB_PASSWORD", "arn:aws:secret-but-really:x:y:z");
+        assert!(r.resource_ref_sha256.is_none() || r.detectors.is_empty());
     }
 
     #[test]
