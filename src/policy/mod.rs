@@ -2,6 +2,7 @@
 //! actions match case-insensitively with `*`/`?` wildcards, and conditions are kept whole
 //! so checks can tell a restricting condition from a decorative one.
 
+pub mod catalogue;
 pub mod condition;
 pub mod principal;
 

