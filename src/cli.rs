@@ -43,7 +43,8 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// Named profile from the shared AWS config/credentials files.
-    #[arg(long, env = "AWS_PROFILE")]
+    /// (Without it the SDK reads AWS_PROFILE itself.)
+    #[arg(long)]
     pub profile: Option<String>,
     /// Comma-separated regions, or `all` for every region enabled for the account.
     /// Default: the configured region.

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Our crate logs at the chosen level; the SDK's crates never above `info`, because their
+/// Our crate logs at the chosen level; the SDK's crates never above `warn`, because their
 /// debug and trace output can include request and response bodies (environment values).
 fn init_logging(verbose: u8, quiet: bool) {
     let ours = match (quiet, verbose) {

@@ -69,7 +69,7 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &configuration::tracing_disabled::TracingDisabled,
         &configuration::no_code_signing::NoCodeSigning,
         &configuration::missing_required_tags::MissingRequiredTags,
-        &configuration::vpc_single_availability_zone::VpcSingleAvailabilityZone,
+        &configuration::vpc_single_subnet::VpcSingleSubnet,
         &secrets::secrets_in_environment::SecretsInEnvironment,
         &secrets::environment_without_cmk::EnvironmentWithoutCmk,
     ]

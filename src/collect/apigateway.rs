@@ -1,7 +1,7 @@
 //! API Gateway REST APIs (v1) and HTTP/WebSocket APIs (v2), per region, with each Lambda
 //! integration and authorizer resolved to its function.
 
-use super::failure::{SdkResult, classify};
+use super::failure::{PageGuard, SdkResult, classify};
 use super::limiter::{Limiter, RegionLimiters};
 use super::{Clients, Recorder};
 use crate::inventory::*;
@@ -54,6 +54,7 @@ pub async fn rest_apis_with(
     let ctx = ApiContext { region, recorder };
     let mut apis = Vec::new();
     let mut position: Option<String> = None;
+    let mut guard = PageGuard::default();
     loop {
         let page = match ctx
             .call(
@@ -72,10 +73,14 @@ pub async fn rest_apis_with(
             Err(error) => return Collected::Failed { error },
         };
         apis.extend(page.items().iter().cloned());
-        position = page
-            .position()
-            .filter(|p| !p.is_empty())
-            .map(str::to_string);
+        position = match guard.next("apigateway:GetRestApis", page.position()) {
+            Ok(next) => next,
+            Err(failure) => {
+                return Collected::Failed {
+                    error: ctx.recorder.gap(Some(ctx.region), None, failure),
+                };
+            }
+        };
         if position.is_none() {
             break;
         }
@@ -141,6 +146,7 @@ async fn rest_resources(
 ) -> Collected<Vec<RestResource>> {
     let mut out = Vec::new();
     let mut position: Option<String> = None;
+    let mut guard = PageGuard::default();
     loop {
         let page = match ctx
             .call(
@@ -193,10 +199,14 @@ async fn rest_resources(
                 methods,
             }
         }));
-        position = page
-            .position()
-            .filter(|p| !p.is_empty())
-            .map(str::to_string);
+        position = match guard.next("apigateway:GetResources", page.position()) {
+            Ok(next) => next,
+            Err(failure) => {
+                return Collected::Failed {
+                    error: ctx.recorder.gap(Some(ctx.region), Some(api_id), failure),
+                };
+            }
+        };
         if position.is_none() {
             break;
         }
@@ -213,6 +223,7 @@ async fn rest_authorizers(
 ) -> Collected<Vec<Authorizer>> {
     let mut out = Vec::new();
     let mut position: Option<String> = None;
+    let mut guard = PageGuard::default();
     loop {
         let page = match ctx
             .call(
@@ -246,10 +257,14 @@ async fn rest_authorizers(
                     .unwrap_or_default(),
             }
         }));
-        position = page
-            .position()
-            .filter(|p| !p.is_empty())
-            .map(str::to_string);
+        position = match guard.next("apigateway:GetAuthorizers", page.position()) {
+            Ok(next) => next,
+            Err(failure) => {
+                return Collected::Failed {
+                    error: ctx.recorder.gap(Some(ctx.region), Some(api_id), failure),
+                };
+            }
+        };
         if position.is_none() {
             break;
         }
@@ -313,6 +328,7 @@ pub async fn http_apis_with(
     let ctx = ApiContext { region, recorder };
     let mut apis = Vec::new();
     let mut token: Option<String> = None;
+    let mut guard = PageGuard::default();
     loop {
         let page = match ctx
             .call(
@@ -331,10 +347,14 @@ pub async fn http_apis_with(
             Err(error) => return Collected::Failed { error },
         };
         apis.extend(page.items().iter().cloned());
-        token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
+        token = match guard.next("apigatewayv2:GetApis", page.next_token()) {
+            Ok(next) => next,
+            Err(failure) => {
+                return Collected::Failed {
+                    error: ctx.recorder.gap(Some(ctx.region), None, failure),
+                };
+            }
+        };
         if token.is_none() {
             break;
         }
@@ -429,6 +449,7 @@ where
 {
     let mut items = Vec::new();
     let mut token: Option<String> = None;
+    let mut guard = PageGuard::default();
     loop {
         let page = match ctx
             .call(limiter, operation, Some(api_id), send(token.clone()))
@@ -439,7 +460,14 @@ where
         };
         let (mut page_items, next) = read(&page);
         items.append(&mut page_items);
-        token = next.filter(|t| !t.is_empty());
+        token = match guard.next(operation, next.as_deref()) {
+            Ok(next) => next,
+            Err(failure) => {
+                return Collected::Failed {
+                    error: ctx.recorder.gap(Some(ctx.region), Some(api_id), failure),
+                };
+            }
+        };
         if token.is_none() {
             break;
         }

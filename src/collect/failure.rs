@@ -100,3 +100,59 @@ fn truncate(text: &str, max_chars: usize) -> String {
         out
     }
 }
+
+/// Guards a pagination loop against an endpoint that repeats its token or never stops: the
+/// loop ends with a recorded failure instead of spinning until the session is killed.
+#[derive(Debug, Default)]
+pub struct PageGuard {
+    seen: std::collections::HashSet<String>,
+    pages: usize,
+}
+
+/// Far beyond any real listing (50 000 functions at 50 per page is 1 000 pages).
+const MAX_PAGES: usize = 10_000;
+
+impl PageGuard {
+    /// The token for the next request, `Ok(None)` when the listing is complete.
+    pub fn next(
+        &mut self,
+        operation: &str,
+        token: Option<&str>,
+    ) -> Result<Option<String>, ApiFailure> {
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        self.pages += 1;
+        let problem = if self.pages >= MAX_PAGES {
+            Some(format!("more than {MAX_PAGES} pages"))
+        } else if !self.seen.insert(token.to_string()) {
+            Some("the service repeated a pagination token".to_string())
+        } else {
+            None
+        };
+        match problem {
+            Some(message) => Err(ApiFailure {
+                operation: operation.to_string(),
+                kind: FailureKind::MalformedResponse,
+                code: "PaginationLoop".to_string(),
+                message,
+            }),
+            None => Ok(Some(token.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_guard_stops_repeated_tokens() {
+        let mut guard = PageGuard::default();
+        assert_eq!(guard.next("x:List", Some("a")), Ok(Some("a".to_string())));
+        assert_eq!(guard.next("x:List", Some("b")), Ok(Some("b".to_string())));
+        assert!(guard.next("x:List", Some("a")).is_err());
+        assert_eq!(guard.next("x:List", Some("")), Ok(None));
+        assert_eq!(guard.next("x:List", None), Ok(None));
+    }
+}

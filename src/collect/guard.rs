@@ -3,7 +3,7 @@
 //! Every operation the auditor may call is listed in [`READ_ONLY_OPERATIONS`] with the IAM
 //! action it needs; anything else is refused before it is signed or sent, so a coding mistake
 //! cannot turn the auditor into something that changes an account. The same list generates
-//! the read-only IAM policy shipped in `policy/lambda-audit-readonly.json` (a test keeps them in step).
+//! the read-only IAM policy shipped in `docs/iam-policy.json` (a test keeps them in step).
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;

@@ -14,13 +14,18 @@ pub(crate) async fn collect(clients: &Clients, recorder: &Recorder) -> IamInvent
 pub async fn collect_with(client: &aws_sdk_iam::Client, recorder: &Recorder) -> IamInventory {
     let limiter = super::limiter::Limiter::per_second(super::limiter::quota::IAM);
     let mut roles = Vec::new();
+    let mut users = Vec::new();
+    let mut groups = Vec::new();
     let mut policies = Vec::new();
     let mut marker: Option<String> = None;
+    let mut guard = super::failure::PageGuard::default();
     loop {
         limiter.acquire().await;
         let result = client
             .get_account_authorization_details()
             .filter(EntityType::Role)
+            .filter(EntityType::User)
+            .filter(EntityType::Group)
             .filter(EntityType::LocalManagedPolicy)
             .filter(EntityType::AwsManagedPolicy)
             .set_marker(marker.clone())
@@ -35,29 +40,50 @@ pub async fn collect_with(client: &aws_sdk_iam::Client, recorder: &Recorder) -> 
                     None,
                     classify("iam:GetAccountAuthorizationDetails", &err),
                 );
-                return IamInventory {
-                    roles: Collected::Failed {
-                        error: error.clone(),
-                    },
-                    managed_policies: Collected::Failed { error },
-                };
+                return all_failed(&error);
             }
         };
         roles.extend(page.role_detail_list().iter().map(|r| role(r, recorder)));
+        users.extend(page.user_detail_list().iter().map(|u| user(u, recorder)));
+        groups.extend(page.group_detail_list().iter().map(|g| group(g, recorder)));
         policies.extend(page.policies().iter().map(|p| managed_policy(p, recorder)));
-        marker = page
-            .marker()
-            .filter(|_| page.is_truncated())
-            .map(str::to_string);
+        let next = page.marker().filter(|_| page.is_truncated());
+        marker = match guard.next("iam:GetAccountAuthorizationDetails", next) {
+            Ok(next) => next,
+            Err(failure) => {
+                let error = recorder.gap(None, None, failure);
+                return all_failed(&error);
+            }
+        };
         if marker.is_none() {
             break;
         }
     }
     roles.sort_by(|a, b| a.arn.cmp(&b.arn));
+    users.sort_by(|a, b| a.arn.cmp(&b.arn));
+    groups.sort_by(|a, b| a.arn.cmp(&b.arn));
     policies.sort_by(|a, b| a.arn.cmp(&b.arn));
     IamInventory {
         roles: Collected::Collected { value: roles },
         managed_policies: Collected::Collected { value: policies },
+        users: Collected::Collected { value: users },
+        groups: Collected::Collected { value: groups },
+    }
+}
+
+/// Every IAM field failed with the one call that feeds them all.
+fn all_failed(error: &ApiFailure) -> IamInventory {
+    IamInventory {
+        roles: failed(error),
+        managed_policies: failed(error),
+        users: failed(error),
+        groups: failed(error),
+    }
+}
+
+fn failed<T>(error: &ApiFailure) -> Collected<T> {
+    Collected::Failed {
+        error: error.clone(),
     }
 }
 
@@ -87,42 +113,85 @@ fn malformed(resource: &str, message: String, recorder: &Recorder) {
     );
 }
 
-fn role(detail: &aws_sdk_iam::types::RoleDetail, recorder: &Recorder) -> Role {
-    let arn = detail.arn().unwrap_or_default().to_string();
+/// Decodes a principal's inline policies; the names of unreadable ones are returned apart
+/// (each is also a recorded gap).
+fn inline_policies(
+    owner_arn: &str,
+    list: &[aws_sdk_iam::types::PolicyDetail],
+    recorder: &Recorder,
+) -> (Vec<InlinePolicy>, Vec<String>) {
     let mut unreadable = Vec::new();
-    let trust_policy = detail.assume_role_policy_document().and_then(|raw| {
-        decode_policy_document(raw)
-            .map_err(|e| malformed(&arn, format!("trust policy: {e}"), recorder))
-            .ok()
-    });
-    let inline_policies = detail
-        .role_policy_list()
+    let policies = list
         .iter()
         .filter_map(|p| {
             let name = p.policy_name().unwrap_or_default().to_string();
             match decode_policy_document(p.policy_document().unwrap_or_default()) {
                 Ok(document) => Some(InlinePolicy { name, document }),
                 Err(e) => {
-                    malformed(&arn, format!("inline policy {name}: {e}"), recorder);
+                    malformed(owner_arn, format!("inline policy {name}: {e}"), recorder);
                     unreadable.push(name);
                     None
                 }
             }
         })
         .collect();
+    (policies, unreadable)
+}
+
+fn attached(list: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<AttachedPolicy> {
+    list.iter()
+        .map(|p| AttachedPolicy {
+            name: p.policy_name().unwrap_or_default().to_string(),
+            arn: p.policy_arn().unwrap_or_default().to_string(),
+        })
+        .collect()
+}
+
+fn user(detail: &aws_sdk_iam::types::UserDetail, recorder: &Recorder) -> User {
+    let arn = detail.arn().unwrap_or_default().to_string();
+    let (inline_policies, unreadable_policies) =
+        inline_policies(&arn, detail.user_policy_list(), recorder);
+    User {
+        name: detail.user_name().unwrap_or_default().to_string(),
+        inline_policies,
+        attached_managed_policies: attached(detail.attached_managed_policies()),
+        group_names: detail.group_list().to_vec(),
+        permissions_boundary_arn: detail
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_string),
+        unreadable_policies,
+        arn,
+    }
+}
+
+fn group(detail: &aws_sdk_iam::types::GroupDetail, recorder: &Recorder) -> Group {
+    let arn = detail.arn().unwrap_or_default().to_string();
+    let (inline_policies, unreadable_policies) =
+        inline_policies(&arn, detail.group_policy_list(), recorder);
+    Group {
+        name: detail.group_name().unwrap_or_default().to_string(),
+        inline_policies,
+        attached_managed_policies: attached(detail.attached_managed_policies()),
+        unreadable_policies,
+        arn,
+    }
+}
+
+fn role(detail: &aws_sdk_iam::types::RoleDetail, recorder: &Recorder) -> Role {
+    let arn = detail.arn().unwrap_or_default().to_string();
+    let trust_policy = detail.assume_role_policy_document().and_then(|raw| {
+        decode_policy_document(raw)
+            .map_err(|e| malformed(&arn, format!("trust policy: {e}"), recorder))
+            .ok()
+    });
+    let (inline_policies, unreadable) = inline_policies(&arn, detail.role_policy_list(), recorder);
     Role {
         name: detail.role_name().unwrap_or_default().to_string(),
         path: detail.path().unwrap_or("/").to_string(),
         trust_policy,
         inline_policies,
-        attached_managed_policies: detail
-            .attached_managed_policies()
-            .iter()
-            .map(|p| AttachedPolicy {
-                name: p.policy_name().unwrap_or_default().to_string(),
-                arn: p.policy_arn().unwrap_or_default().to_string(),
-            })
-            .collect(),
+        attached_managed_policies: attached(detail.attached_managed_policies()),
         permissions_boundary_arn: detail
             .permissions_boundary()
             .and_then(|b| b.permissions_boundary_arn())

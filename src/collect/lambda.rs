@@ -1,9 +1,9 @@
 //! The Lambda collector for one region.
 
-use super::failure::{SdkResult, classify, is_not_found};
+use super::failure::{PageGuard, SdkResult, classify, is_not_found};
 use super::limiter::{Limiter, RegionLimiters};
 use super::regions::is_region_not_enabled;
-use super::{CollectOptions, Recorder};
+use super::{CollectOptions, Recorder, RegionSelection};
 use crate::inventory::secrets::{EnvVar, redact_env};
 use crate::inventory::*;
 use aws_sdk_lambda::Client;
@@ -66,6 +66,7 @@ impl RegionContext<'_> {
     {
         let mut items = Vec::new();
         let mut marker: Option<String> = None;
+        let mut guard = PageGuard::default();
         loop {
             let page = match self
                 .call(limiter, operation, resource, send(marker.clone()))
@@ -77,7 +78,14 @@ impl RegionContext<'_> {
             };
             let (mut page_items, next) = read(&page);
             items.append(&mut page_items);
-            marker = next.filter(|m| !m.is_empty()).map(str::to_string);
+            marker = match guard.next(operation, next) {
+                Ok(next) => next,
+                Err(failure) => {
+                    return Collected::Failed {
+                        error: self.gap(resource, failure),
+                    };
+                }
+            };
             if marker.is_none() {
                 break;
             }
@@ -100,19 +108,21 @@ pub async fn collect_region(
         recorder,
         exhaustive: options.exhaustive,
     };
-    let (listing, mappings, signing) = futures::join!(
-        list_functions(&ctx),
-        list_event_source_mappings(&ctx),
-        list_code_signing_configs(&ctx),
-    );
+    // The function listing goes first: in an opt-in region that refuses our credentials it
+    // is the only call made, so a skipped region leaves no gaps behind.
+    let listing = list_functions(&ctx).await;
     let (functions_listing, configurations) = match listing {
         Ok(configs) => (Collected::Collected { value: () }, configs),
-        Err(err) => {
-            let failure = classify("lambda:ListFunctions", &err);
-            if is_region_not_enabled(region, &failure) {
+        Err(failure) => {
+            // Only under `--regions all` without the Account API, where the partition's
+            // whole list is tried: a region the user named is never silently dropped.
+            if options.regions == RegionSelection::All && is_region_not_enabled(region, &failure) {
                 return Err(SkippedRegion {
                     region: region.to_string(),
-                    reason: format!("opt-in region not enabled ({})", failure.code),
+                    reason: format!(
+                        "opt-in region refused the credentials ({}): not enabled for this account, or the credentials are not valid there (global-endpoint STS tokens are not accepted in opt-in regions); name it in --regions to see the error as a coverage gap",
+                        failure.code
+                    ),
                 });
             }
             (
@@ -124,6 +134,10 @@ pub async fn collect_region(
         }
     };
 
+    let (mappings, signing) = futures::join!(
+        list_event_source_mappings(&ctx),
+        list_code_signing_configs(&ctx),
+    );
     let signing_by_function = signing_map(&signing);
     let functions: Vec<Function> = futures::stream::iter(group_versions(configurations))
         .map(|(latest, versions)| collect_function(&ctx, latest, versions, &signing_by_function))
@@ -149,14 +163,11 @@ pub async fn collect_region(
 
 /// `ListFunctions` with `FunctionVersion=ALL`: every function and every published version
 /// in pages of 50, instead of one `ListVersionsByFunction` call per function.
-async fn list_functions(
-    ctx: &RegionContext<'_>,
-) -> SdkResult<
-    Vec<FunctionConfiguration>,
-    aws_sdk_lambda::operation::list_functions::ListFunctionsError,
-> {
+async fn list_functions(ctx: &RegionContext<'_>) -> Result<Vec<FunctionConfiguration>, ApiFailure> {
+    const OPERATION: &str = "lambda:ListFunctions";
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
+    let mut guard = PageGuard::default();
     loop {
         ctx.limiters.lambda_shared.acquire().await;
         let page = ctx
@@ -166,12 +177,10 @@ async fn list_functions(
             .set_marker(marker.clone())
             .max_items(50)
             .send()
-            .await?;
+            .await
+            .map_err(|err| classify(OPERATION, &err))?;
         out.extend(page.functions().iter().cloned());
-        marker = page
-            .next_marker()
-            .filter(|m| !m.is_empty())
-            .map(str::to_string);
+        marker = guard.next(OPERATION, page.next_marker())?;
         if marker.is_none() {
             return Ok(out);
         }
@@ -236,6 +245,7 @@ async fn collect_function(
             code_sha256: v.code_sha256().map(str::to_string),
             last_modified: v.last_modified().map(str::to_string),
             environment: environment_of(v).0,
+            environment_error: environment_of(v).1,
         }
     }))
     .await;

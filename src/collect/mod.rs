@@ -91,11 +91,29 @@ impl Recorder {
         failure
     }
 
+    /// The recorded gaps in a deterministic order (calls fail in whatever order the
+    /// concurrent collectors reach them).
     pub fn take(&self) -> Vec<CoverageGap> {
-        self.gaps
+        let mut gaps = self
+            .gaps
             .lock()
             .map(|mut g| std::mem::take(&mut *g))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        gaps.sort_by(|a, b| {
+            (
+                &a.region,
+                &a.resource,
+                &a.failure.operation,
+                &a.failure.code,
+            )
+                .cmp(&(
+                    &b.region,
+                    &b.resource,
+                    &b.failure.operation,
+                    &b.failure.code,
+                ))
+        });
+        gaps
     }
 }
 

@@ -117,6 +117,7 @@ async fn enabled_regions(
     let mut enabled = Vec::new();
     let mut skipped = Vec::new();
     let mut token: Option<String> = None;
+    let mut guard = super::failure::PageGuard::default();
     loop {
         let result = client
             .list_regions()
@@ -155,7 +156,10 @@ async fn enabled_regions(
                 }),
             }
         }
-        token = page.next_token().map(str::to_string);
+        token = match guard.next("account:ListRegions", page.next_token()) {
+            Ok(next) => next,
+            Err(failure) => return Err(CollectError::Regions(failure.message)),
+        };
         if token.is_none() {
             break;
         }

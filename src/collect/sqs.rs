@@ -75,8 +75,27 @@ pub async fn collect_queues(
             Ok(output) => {
                 let attributes = output.attributes().cloned().unwrap_or_default();
                 let get = |name: QueueAttributeName| attributes.get(&name).cloned();
-                let redrive: Option<serde_json::Value> = get(QueueAttributeName::RedrivePolicy)
-                    .and_then(|text| serde_json::from_str(&text).ok());
+                let redrive = match get(QueueAttributeName::RedrivePolicy)
+                    .map(|text| serde_json::from_str::<serde_json::Value>(&text))
+                {
+                    None => None,
+                    Some(Ok(value)) => Some(value),
+                    // Present but unreadable is not "no dead-letter queue".
+                    Some(Err(e)) => {
+                        let error = recorder.gap(
+                            Some(&region.region),
+                            Some(&arn),
+                            crate::inventory::ApiFailure {
+                                operation: "sqs:GetQueueAttributes".to_string(),
+                                kind: crate::inventory::FailureKind::MalformedResponse,
+                                code: "InvalidRedrivePolicy".to_string(),
+                                message: format!("RedrivePolicy is not valid JSON: {e}"),
+                            },
+                        );
+                        out.insert(arn, Collected::Failed { error });
+                        continue;
+                    }
+                };
                 Collected::Collected {
                     value: Queue {
                         arn: arn.clone(),

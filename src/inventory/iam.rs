@@ -10,6 +10,34 @@ pub struct IamInventory {
     pub roles: Collected<Vec<Role>>,
     /// Customer managed policies, and the AWS managed policies attached to anything.
     pub managed_policies: Collected<Vec<ManagedPolicy>>,
+    /// IAM users and groups: the other principals of the account that may be able to change
+    /// a function or pass its role.
+    #[serde(default)]
+    pub users: Collected<Vec<User>>,
+    #[serde(default)]
+    pub groups: Collected<Vec<Group>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub arn: String,
+    pub inline_policies: Vec<InlinePolicy>,
+    pub attached_managed_policies: Vec<AttachedPolicy>,
+    pub group_names: Vec<String>,
+    pub permissions_boundary_arn: Option<String>,
+    #[serde(default)]
+    pub unreadable_policies: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub name: String,
+    pub arn: String,
+    pub inline_policies: Vec<InlinePolicy>,
+    pub attached_managed_policies: Vec<AttachedPolicy>,
+    #[serde(default)]
+    pub unreadable_policies: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

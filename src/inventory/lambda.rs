@@ -95,6 +95,9 @@ pub struct FunctionVersion {
     pub last_modified: Option<String>,
     /// Published versions keep the environment they were published with, secrets included.
     pub environment: Vec<EnvVar>,
+    /// Set when Lambda could not decrypt this version's environment.
+    #[serde(default)]
+    pub environment_error: Option<String>,
     pub policy: Collected<Option<ResourcePolicy>>,
 }
 

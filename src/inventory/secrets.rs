@@ -72,7 +72,11 @@ pub fn resource_reference(value: &str) -> Option<String> {
     let rest = v.strip_prefix("https://sqs.")?;
     let (host, path) = rest.split_once('/')?;
     let region = host.split('.').next()?;
-    let partition = if host.ends_with(".amazonaws.com.cn") { "aws-cn" } else { "aws" };
+    let partition = if host.ends_with(".amazonaws.com.cn") {
+        "aws-cn"
+    } else {
+        "aws"
+    };
     let mut parts = path.trim_end_matches('/').split('/');
     let (account, name) = (parts.next()?, parts.next()?);
     let valid_account = account.len() == 12 && account.chars().all(|c| c.is_ascii_digit());
@@ -209,8 +213,34 @@ fn matching_detectors(name: &str, value: &str, entropy: f64) -> Vec<String> {
         .collect()
 }
 
+/// Names that describe a secret rather than hold one: `OAUTH_TOKEN_URL`, `SECRET_NAME`,
+/// `API_KEY_HEADER`, `DB_PASSWORD_PARAM`. Value detectors still apply to them.
+const METADATA_SUFFIXES: &[&str] = &[
+    "_URL",
+    "_URI",
+    "_ENDPOINT",
+    "_HOST",
+    "_HEADER",
+    "_NAME",
+    "_ARN",
+    "_ID",
+    "_PATH",
+    "_PARAM",
+    "_PARAMETER",
+    "_FILE",
+    "_REGION",
+    "_TTL",
+    "_TIMEOUT",
+    "_LENGTH",
+    "_EXPIRY",
+    "_ENABLED",
+];
+
 fn secret_sounding_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
+    if METADATA_SUFFIXES.iter().any(|s| upper.ends_with(s)) {
+        return false;
+    }
     const WORDS: &[&str] = &[
         "PASSWORD",
         "PASSWD",
@@ -288,13 +318,22 @@ mod tests {
     #[test]
     fn resource_references_are_kept_only_as_hashes() {
         let arn = "arn:aws:sqs:eu-west-1:111122223333:jobs";
-        let r = RedactedValue::new("QUEUE", "https://sqs.eu-west-1.amazonaws.com/111122223333/jobs");
+        let r = RedactedValue::new(
+            "QUEUE",
+            "https://sqs.eu-west-1.amazonaws.com/111122223333/jobs",
+        );
         assert_eq!(r.resource_ref_sha256, Some(sha256_hex(arn)));
-        let r = RedactedValue::new("TABLE", "arn:aws:dynamodb:eu-west-1:111122223333:table/orders");
+        let r = RedactedValue::new(
+            "TABLE",
+            "arn:aws:dynamodb:eu-west-1:111122223333:table/orders",
+        );
         assert!(r.resource_ref_sha256.is_some());
         let json = serde_json::to_string(&r).unwrap_or_default();
         assert!(!json.contains("orders"), "{json}");
-        assert_eq!(RedactedValue::new("LOG_LEVEL", "info").resource_ref_sha256, None);
+        assert_eq!(
+            RedactedValue::new("LOG_LEVEL", "info").resource_ref_sha256,
+            None
+        );
         // A credential that happens to look like a reference is never hashed.
         let r = RedactedValue::new("DB_PASSWORD", "arn:aws:secret-but-really:x:y:z");
         assert!(r.resource_ref_sha256.is_none() || r.detectors.is_empty());
@@ -326,6 +365,9 @@ mod tests {
         );
         assert!(names("CONN", "Server=db;Database=x;Integrated Security=true").is_empty());
         assert!(names("LOG_LEVEL", "info").is_empty());
+        assert!(names("OAUTH_TOKEN_URL", "https://auth.example.com/oauth2/token").is_empty());
+        assert!(names("SECRET_NAME", "prod/db/password").is_empty());
+        assert!(names("API_KEY_HEADER", "x-api-key").is_empty());
         assert!(names("SEED", "q8Zr2LmX9vKp4TnW7bYc1HdF").contains(&"high-entropy".to_string()));
     }
 }

@@ -52,16 +52,34 @@ impl Builder<'_> {
     /// What writing to a destination ARN (DLQ, on-success/on-failure) takes.
     fn send_to(&mut self, destination: &str, because: &str) {
         match arn_service(destination) {
-            Some("sqs") => self.need(&["sqs:SendMessage"], destination, Confidence::Certain, because),
+            Some("sqs") => self.need(
+                &["sqs:SendMessage"],
+                destination,
+                Confidence::Certain,
+                because,
+            ),
             Some("sns") => self.need(&["sns:Publish"], destination, Confidence::Certain, because),
-            Some("lambda") => {
-                self.need(&["lambda:InvokeFunction"], destination, Confidence::Certain, because)
-            }
-            Some("events") => self.need(&["events:PutEvents"], destination, Confidence::Certain, because),
+            Some("lambda") => self.need(
+                &["lambda:InvokeFunction"],
+                destination,
+                Confidence::Certain,
+                because,
+            ),
+            Some("events") => self.need(
+                &["events:PutEvents"],
+                destination,
+                Confidence::Certain,
+                because,
+            ),
             Some("s3") => {
                 let objects = format!("{destination}/*");
                 self.need(&["s3:PutObject"], &objects, Confidence::Certain, because);
-                self.need(&["s3:ListBucket"], destination, Confidence::Certain, because);
+                self.need(
+                    &["s3:ListBucket"],
+                    destination,
+                    Confidence::Certain,
+                    because,
+                );
             }
             _ => {}
         }
@@ -89,8 +107,16 @@ pub fn baseline(inventory: &Inventory, region: &RegionInventory, function: &Func
         .log_group
         .clone()
         .unwrap_or_else(|| format!("/aws/lambda/{}", function.name));
-    let log_group_arn = format!("arn:{}:logs:{r}:{account}:log-group:{log_group}", b.partition);
-    b.need(&["logs:CreateLogGroup"], &format!("{log_group_arn}:*"), Confidence::Certain, "logging");
+    let log_group_arn = format!(
+        "arn:{}:logs:{r}:{account}:log-group:{log_group}",
+        b.partition
+    );
+    b.need(
+        &["logs:CreateLogGroup"],
+        &format!("{log_group_arn}:*"),
+        Confidence::Certain,
+        "logging",
+    );
     b.need(
         &["logs:CreateLogStream", "logs:PutLogEvents"],
         &format!("{log_group_arn}:log-stream:*"),
@@ -124,14 +150,22 @@ pub fn baseline(inventory: &Inventory, region: &RegionInventory, function: &Func
         );
     }
     if let Some(key) = &function.kms_key_arn {
-        b.need(&["kms:Decrypt"], key, Confidence::Certain, "environment encrypted with this key");
+        b.need(
+            &["kms:Decrypt"],
+            key,
+            Confidence::Certain,
+            "environment encrypted with this key",
+        );
     }
     if let Some(dlq) = &function.dead_letter_target_arn {
         b.send_to(dlq, "dead-letter queue");
     }
     for fs in &function.file_systems {
         b.need(
-            &["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            &[
+                "elasticfilesystem:ClientMount",
+                "elasticfilesystem:ClientWrite",
+            ],
             &fs.arn,
             Confidence::Certain,
             &format!("file system mounted at {}", fs.local_mount_path),
@@ -160,14 +194,21 @@ pub fn baseline(inventory: &Inventory, region: &RegionInventory, function: &Func
     match region.event_source_mappings.value() {
         None => unknown.push(format!(
             "event sources: {}",
-            region.event_source_mappings.unavailable_reason().unwrap_or_default()
+            region
+                .event_source_mappings
+                .unavailable_reason()
+                .unwrap_or_default()
         )),
         Some(mappings) => {
             for m in mappings.iter().filter(|m| m.function_arn == function.arn) {
                 let because = format!("event source mapping {}", m.uuid);
                 if let Some(source) = &m.event_source_arn {
                     let actions: &[&str] = match arn_service(source) {
-                        Some("sqs") => &["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                        Some("sqs") => &[
+                            "sqs:ReceiveMessage",
+                            "sqs:DeleteMessage",
+                            "sqs:GetQueueAttributes",
+                        ],
                         Some("kinesis") => &[
                             "kinesis:GetRecords",
                             "kinesis:GetShardIterator",
@@ -206,7 +247,9 @@ pub fn baseline(inventory: &Inventory, region: &RegionInventory, function: &Func
     // hash kept at collection time; the values themselves were never stored).
     let known = known_resources(inventory);
     for var in &function.environment {
-        let Some(hash) = &var.value.resource_ref_sha256 else { continue };
+        let Some(hash) = &var.value.resource_ref_sha256 else {
+            continue;
+        };
         if let Some(arn) = known.get(hash) {
             let actions: &[&str] = match arn_service(arn) {
                 Some("sqs") => &["sqs:SendMessage"],
@@ -214,7 +257,12 @@ pub fn baseline(inventory: &Inventory, region: &RegionInventory, function: &Func
                 Some("lambda") => &["lambda:InvokeFunction"],
                 _ => &[],
             };
-            b.need(actions, arn, Confidence::Heuristic, &format!("environment variable {}", var.name));
+            b.need(
+                actions,
+                arn,
+                Confidence::Heuristic,
+                &format!("environment variable {}", var.name),
+            );
         }
     }
 
@@ -246,5 +294,7 @@ fn known_resources(inventory: &Inventory) -> BTreeMap<String, String> {
             }
         }
     }
-    arns.into_iter().map(|arn| (sha256_hex(&arn), arn)).collect()
+    arns.into_iter()
+        .map(|arn| (sha256_hex(&arn), arn))
+        .collect()
 }

@@ -100,8 +100,8 @@ pub fn render(audit: &Audit<'_>) -> String {
             let _ = writeln!(
                 out,
                 "  {} in {}{}: {} ({}): {}",
-                gap.failure.operation,
-                gap.region.as_deref().unwrap_or("global"),
+                clean(&gap.failure.operation),
+                clean(gap.region.as_deref().unwrap_or("global")),
                 gap.resource
                     .as_deref()
                     .map(|r| format!(" for {}", clean(r)))

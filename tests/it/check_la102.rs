@@ -115,3 +115,20 @@ fn la102_reports_not_evaluated_when_urls_could_not_be_listed() {
         2
     );
 }
+
+#[test]
+fn la102_flags_low_when_the_public_grant_is_for_another_auth_type() {
+    // A grant conditioned on AWS_IAM does not admit unsigned requests to a NONE URL.
+    let iam_only = json!({"Sid": "iam", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunctionUrl",
+        "Resource": "*", "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}}});
+    let r = run(vec![function(
+        "mixed",
+        json!({
+            "policy": policy(json!([iam_only])),
+            "url_configs": {"status": "collected", "value": [url("mixed", "NONE", None)]}
+        }),
+    )]);
+    let f = findings_of(&r, "LA102");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, Severity::Low);
+}

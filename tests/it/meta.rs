@@ -176,7 +176,7 @@ fn check_ids_are_stable() {
         ("LA206", "tracing-disabled"),
         ("LA207", "no-code-signing"),
         ("LA208", "missing-required-tags"),
-        ("LA209", "vpc-single-availability-zone"),
+        ("LA209", "vpc-single-subnet"),
         ("LA301", "secret-in-environment"),
         ("LA302", "environment-without-cmk"),
     ];

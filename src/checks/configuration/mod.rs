@@ -10,7 +10,7 @@ pub mod runtimes;
 pub mod timeout_exceeds_trigger;
 pub mod tracing_disabled;
 pub mod triggers;
-pub mod vpc_single_availability_zone;
+pub mod vpc_single_subnet;
 
 use crate::inventory::Function;
 

@@ -108,7 +108,7 @@ impl Check for CrossAccountInvoke {
                             accounts.join(", ")
                         ),
                         message: format!(
-                            "{} of the resource policy of {target} allows {} for account(s) {} (named in the {}), which are neither the audited account nor in allowed_invoker_accounts.",
+                            "{} of the resource policy of {target} allows {} for account(s) {} (named in the {}), which are neither the audited account nor allow-listed in the guardrails file ([allow] invoker_accounts).",
                             statement.label(),
                             actions.join(" and "),
                             accounts.join(", "),

@@ -52,7 +52,7 @@ impl Check for LayerFromUntrustedAccount {
                     severity: None,
                     title: format!("{}: layer from untrusted account {account}", function.name),
                     message: format!(
-                        "{} loads layer {layer}, published by account {account}, which is not the audited account, not a known AWS layer publisher and not in allowed_layer_accounts. Layer code runs inside the function with its execution role.",
+                        "{} loads layer {layer}, published by account {account}, which is not the audited account, not a known AWS layer publisher and not allow-listed in the guardrails file ([allow] layer_accounts). Layer code runs inside the function with its execution role.",
                         function.name
                     ),
                     evidence: json!({

@@ -46,7 +46,10 @@ pub(crate) fn admission(function: &Function, url: &FunctionUrl) -> Admission {
     match parse_statements(&policy.document) {
         Ok(statements) => statements
             .iter()
-            .find(|s| public_grant(s, "lambda:InvokeFunctionUrl").is_some())
+            .find(|s| {
+                public_grant(s, "lambda:InvokeFunctionUrl").is_some()
+                    && auth_type_condition_admits(s, &url.auth_type)
+            })
             .map_or(Admission::NotPublic, |s| Admission::Public {
                 statement: s.raw.clone(),
             }),
@@ -54,6 +57,23 @@ pub(crate) fn admission(function: &Function, url: &FunctionUrl) -> Admission {
             reason: format!("resource policy could not be read: {e}"),
         },
     }
+}
+
+/// A `lambda:FunctionUrlAuthType` condition is evaluated against the URL's own auth type: a
+/// grant conditioned on `AWS_IAM` does not apply to a `NONE` URL, and vice versa.
+fn auth_type_condition_admits(statement: &crate::policy::Statement, auth_type: &str) -> bool {
+    statement
+        .conditions
+        .iter()
+        .filter(|c| c.key_is("lambda:FunctionUrlAuthType"))
+        .all(|c| {
+            let base = c.operator.rsplit(':').next().unwrap_or_default();
+            let hit = c
+                .values
+                .iter()
+                .any(|v| crate::policy::wildcard_match_ci(v, auth_type));
+            if base.contains("Not") { !hit } else { hit }
+        })
 }
 
 /// True only when every policy of every qualifier was read and none has an Allow statement

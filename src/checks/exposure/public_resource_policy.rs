@@ -21,12 +21,24 @@ static META: CheckMeta = CheckMeta {
     doc: include_str!("../../../checks/LA101.md"),
 };
 
-/// Actions that hand over the function itself, not just its output.
+/// Actions that hand over the function itself (its code, configuration, exposure or
+/// existence), not just its output: critical when public.
 const TAKEOVER_ACTIONS: &[&str] = &[
     "lambda:UpdateFunctionCode",
     "lambda:UpdateFunctionConfiguration",
     "lambda:AddPermission",
+    "lambda:RemovePermission",
+    "lambda:CreateFunctionUrlConfig",
+    "lambda:UpdateFunctionUrlConfig",
+    "lambda:DeleteFunction",
+    "lambda:PublishVersion",
+    "lambda:UpdateAlias",
+    "lambda:PutFunctionConcurrency",
 ];
+
+/// Actions that disclose the function: `GetFunction` returns a download link for the code,
+/// and both return the environment variables in clear.
+const READ_ACTIONS: &[&str] = &["lambda:GetFunction", "lambda:GetFunctionConfiguration"];
 
 impl Check for PublicResourcePolicy {
     fn meta(&self) -> &'static CheckMeta {
@@ -77,13 +89,19 @@ impl Check for PublicResourcePolicy {
                         .copied()
                         .filter(|a| public_grant(statement, a).is_some_and(|g| !g.url_only))
                         .collect();
-                    if invoke.is_none() && takeover.is_empty() {
+                    let reads: Vec<&str> = READ_ACTIONS
+                        .iter()
+                        .copied()
+                        .filter(|a| public_grant(statement, a).is_some_and(|g| !g.url_only))
+                        .collect();
+                    if invoke.is_none() && takeover.is_empty() && reads.is_empty() {
                         continue;
                     }
                     let ignored = match &invoke {
                         Some(grant) => grant.ignored_conditions.clone(),
                         None => takeover
                             .first()
+                            .or(reads.first())
                             .and_then(|action| public_grant(statement, action))
                             .map(|grant| grant.ignored_conditions)
                             .unwrap_or_default(),
@@ -92,11 +110,18 @@ impl Check for PublicResourcePolicy {
                         Some(q) => format!("{}:{q}", function.name),
                         None => function.name.clone(),
                     };
-                    let (severity, what) = if takeover.is_empty() {
-                        (None, "invoke".to_string())
-                    } else {
-                        (Some(Severity::Critical), format!("call {}", takeover.join(", ")))
-                    };
+                    let mut what: Vec<String> = Vec::new();
+                    if invoke.is_some() {
+                        what.push("invoke".to_string());
+                    }
+                    if !reads.is_empty() {
+                        what.push(format!("read its code and environment ({})", reads.join(", ")));
+                    }
+                    if !takeover.is_empty() {
+                        what.push(format!("call {}", takeover.join(", ")));
+                    }
+                    let what = what.join(" and ");
+                    let severity = (!takeover.is_empty()).then_some(Severity::Critical);
                     out.finding(FindingDraft {
                         region: &region.region,
                         resource_arn: qualified.arn,
@@ -115,12 +140,10 @@ impl Check for PublicResourcePolicy {
                             "qualifier": qualified.qualifier,
                             "statement": statement.raw,
                             "takeover_actions": takeover,
+                            "read_actions": reads,
                             "conditions_not_restricting": ignored,
                         }),
-                        detail_key: statement
-                            .sid
-                            .clone()
-                            .unwrap_or_else(|| statement.index.to_string()),
+                        detail_key: super::statement_key(statement),
                     });
                 }
             }

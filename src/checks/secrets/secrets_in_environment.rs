@@ -24,26 +24,33 @@ impl Check for SecretsInEnvironment {
 
     fn run(&self, ctx: &CheckContext<'_>, out: &mut CheckOutput) {
         out.each_function(ctx.inventory, |out, region, function| {
-            // Lambda could not decrypt the environment, so the values we saw are not all.
-            if let Some(error) = &function.environment_error {
-                out.not_evaluated(
-                    &region.region,
-                    &function.arn,
-                    format!("Lambda could not decrypt the environment: {error}"),
-                );
-                return;
-            }
-            let mut targets: Vec<(&str, Option<&str>, &[EnvVar])> =
-                vec![(&function.arn, None, &function.environment)];
+            type Target<'a> = (&'a str, Option<&'a str>, &'a [EnvVar], Option<&'a String>);
+            let mut targets: Vec<Target<'_>> = vec![(
+                &function.arn,
+                None,
+                &function.environment,
+                function.environment_error.as_ref(),
+            )];
             // Published versions keep the environment they were published with: a secret
             // removed from $LATEST still sits in every older version.
-            targets.extend(
-                function
-                    .versions
-                    .iter()
-                    .map(|v| (v.arn.as_str(), Some(v.version.as_str()), &v.environment[..])),
-            );
-            for (arn, version, environment) in targets {
+            targets.extend(function.versions.iter().map(|v| {
+                (
+                    v.arn.as_str(),
+                    Some(v.version.as_str()),
+                    &v.environment[..],
+                    v.environment_error.as_ref(),
+                )
+            }));
+            for (arn, version, environment, decrypt_error) in targets {
+                // Lambda could not decrypt this environment: the values we saw are not all.
+                if let Some(error) = decrypt_error {
+                    out.not_evaluated(
+                        &region.region,
+                        arn,
+                        format!("Lambda could not decrypt the environment: {error}"),
+                    );
+                    continue;
+                }
                 out.evaluated();
                 for var in environment.iter().filter(|v| v.value.looks_secret()) {
                     let target = match version {
