@@ -7,6 +7,7 @@
 
 pub mod configuration;
 pub mod exposure;
+pub mod permissions;
 pub mod secrets;
 
 use crate::findings::{Finding, NotEvaluated, Severity, fingerprint, sort_findings};
@@ -72,6 +73,10 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &configuration::vpc_single_subnet::VpcSingleSubnet,
         &secrets::secrets_in_environment::SecretsInEnvironment,
         &secrets::environment_without_cmk::EnvironmentWithoutCmk,
+        &permissions::administrator_access::AdministratorAccess,
+        &permissions::service_wide_or_write_on_star::ServiceWideOrWriteOnStar,
+        &permissions::data_exfiltration_on_star::DataExfiltrationOnStar,
+        &permissions::privilege_escalation_path::PrivilegeEscalationPath,
     ]
 }
 

@@ -179,6 +179,10 @@ fn check_ids_are_stable() {
         ("LA209", "vpc-single-subnet"),
         ("LA301", "secret-in-environment"),
         ("LA302", "environment-without-cmk"),
+        ("LA401", "administrator-access"),
+        ("LA402", "service-wide-or-write-on-star"),
+        ("LA403", "data-exfiltration-on-star"),
+        ("LA404", "privilege-escalation-path"),
     ];
     let actual: Vec<(&str, &str)> = registry()
         .iter()

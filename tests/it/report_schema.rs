@@ -206,7 +206,15 @@ fn report_schema_accepts_rendered_reports() {
     );
     assert_eq!(errors_of(&report), Vec::<String>::new());
 
-    let clean = rendered(&inventory(vec![function("quiet", json!({}))]));
+    // The function's execution role is known (permission checks judge it), with no policy.
+    let mut quiet = serde_json::to_value(inventory(vec![function("quiet", json!({}))])).unwrap();
+    quiet["iam"]["roles"]["value"] = json!([{
+        "name": "fixture-role", "arn": "arn:aws:iam::111122223333:role/fixture-role",
+        "path": "/", "trust_policy": null, "inline_policies": [],
+        "attached_managed_policies": [], "permissions_boundary_arn": null,
+        "last_used": null, "last_used_region": null, "tags": {}
+    }]);
+    let clean = rendered(&serde_json::from_value(quiet).expect("inventory"));
     assert_eq!(clean["summary"]["complete"], true, "{clean:#}");
     assert_eq!(errors_of(&clean), Vec::<String>::new());
 }
