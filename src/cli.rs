@@ -38,10 +38,19 @@ pub enum Command {
         /// A check id (e.g. LA101) or name (e.g. public-resource-policy).
         check: String,
     },
+    /// Print a least-privilege policy for a function's execution role, derived from its
+    /// deployed configuration (stdout: the policy JSON; stderr: what it drops and adds).
+    Policy {
+        /// Function name or ARN.
+        function: String,
+        #[command(flatten)]
+        source: SourceArgs,
+    },
 }
 
+/// Where the inventory comes from: a live collection, or a saved snapshot.
 #[derive(Debug, Args)]
-pub struct AuditArgs {
+pub struct SourceArgs {
     /// Named profile from the shared AWS config/credentials files.
     /// (Without it the SDK reads AWS_PROFILE itself.)
     #[arg(long)]
@@ -55,16 +64,10 @@ pub struct AuditArgs {
     /// AWS_ENDPOINT_URL_APIGATEWAYV2) wins for its service.
     #[arg(long)]
     pub endpoint_url: Option<String>,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// Also save the collected inventory (secrets redacted) as versioned JSON.
     #[arg(long, value_name = "FILE", conflicts_with = "from_snapshot")]
     pub snapshot_out: Option<PathBuf>,
-    /// Run the checks offline on a saved inventory instead of calling AWS.
+    /// Work offline on a saved inventory instead of calling AWS.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "regions", "endpoint_url", "exhaustive"])]
     pub from_snapshot: Option<PathBuf>,
     /// Fetch function URL and async-invoke configs for every function, not only where a
@@ -74,6 +77,18 @@ pub struct AuditArgs {
     /// Share of each AWS request quota the audit may use, from 0.05 to 1.
     #[arg(long, default_value_t = 1.0, value_parser = parse_fraction)]
     pub max_rps_fraction: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     pub fail_on: FailOn,

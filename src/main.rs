@@ -3,9 +3,10 @@
 use anyhow::Context;
 use clap::Parser;
 use lambda_audit::checks;
-use lambda_audit::cli::{AuditArgs, Cli, Command, Format};
+use lambda_audit::cli::{AuditArgs, Cli, Command, Format, SourceArgs};
 use lambda_audit::collect::{self, AwsSettings, CollectOptions, RegionSelection};
 use lambda_audit::guardrails::Guardrails;
+use lambda_audit::inventory::Inventory;
 use lambda_audit::inventory::snapshot;
 use lambda_audit::report::{self, Audit};
 use std::io::Write;
@@ -63,6 +64,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Audit(args) => audit(args, cli.verbose),
+        Command::Policy { function, source } => policy(&function, &source),
     }
 }
 
@@ -91,6 +93,93 @@ fn list_checks(format: Format) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// The inventory to work on: read from `--from-snapshot`, or collected live (and saved with
+/// `--snapshot-out`).
+fn load_inventory(source: &SourceArgs) -> anyhow::Result<Inventory> {
+    if let Some(path) = &source.from_snapshot {
+        return Ok(snapshot::read(path)?);
+    }
+    let options = CollectOptions {
+        aws: AwsSettings {
+            profile: source.profile.clone(),
+            endpoint_url: source.endpoint_url.clone(),
+            fallback_region: match &source.regions {
+                Some(RegionSelection::List(list)) => list.first().cloned(),
+                _ => None,
+            },
+        },
+        regions: source
+            .regions
+            .clone()
+            .unwrap_or(RegionSelection::Configured),
+        exhaustive: source.exhaustive,
+        rate_fraction: source.max_rps_fraction,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let inventory = runtime.block_on(collect::collect(&options))?;
+    if let Some(path) = &source.snapshot_out {
+        snapshot::write(&inventory, path)?;
+    }
+    Ok(inventory)
+}
+
+/// `lambda-audit policy FUNCTION`: the suggested policy on stdout, as is; what changes
+/// compared with the current role on stderr.
+fn policy(function: &str, source: &SourceArgs) -> anyhow::Result<u8> {
+    let inventory = load_inventory(source)?;
+    let matches: Vec<_> = inventory
+        .functions()
+        .filter(|(_, f)| f.name == function || f.arn == function)
+        .collect();
+    let (region, target) = match matches.as_slice() {
+        [one] => *one,
+        [] => anyhow::bail!(
+            "no function `{function}` in the audited regions ({})",
+            inventory
+                .regions
+                .iter()
+                .map(|r| r.region.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        many => anyhow::bail!(
+            "`{function}` names functions in several regions ({}); give its ARN",
+            many.iter()
+                .map(|(_, f)| f.arn.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let analysis = lambda_audit::least_privilege::analyze(&inventory, region, target)
+        .map_err(|reason| anyhow::anyhow!("cannot derive a policy for {}: {reason}", target.arn))?;
+    write_stdout(&(serde_json::to_string_pretty(&analysis.suggested_policy)? + "\n"))?;
+    let excess: usize = analysis.excess.iter().map(|g| g.count).sum();
+    eprintln!(
+        "{}: role {} grants {} action(s) beyond this policy; {} needed permission(s) it lacks are included.",
+        target.name,
+        analysis.role_arn,
+        excess,
+        analysis.missing.len()
+    );
+    for unknown in &analysis.baseline.unknown {
+        eprintln!("note: not derived: {unknown}");
+    }
+    if analysis
+        .baseline
+        .needs
+        .iter()
+        .any(|n| n.confidence == lambda_audit::least_privilege::baseline::Confidence::Heuristic)
+    {
+        eprintln!(
+            "note: statements named ReferencedByEnvironment* come from environment variables that reference resources; review them."
+        );
+    }
+    eprintln!(
+        "note: permissions the code itself needs (tables, buckets it calls) are not visible in the configuration; add them."
+    );
+    Ok(0)
+}
+
 fn audit(args: AuditArgs, verbose: u8) -> anyhow::Result<u8> {
     // Read the guardrails first: a broken file fails fast, before any AWS call.
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
@@ -98,31 +187,7 @@ fn audit(args: AuditArgs, verbose: u8) -> anyhow::Result<u8> {
     if let Some(path) = &guardrails_file {
         tracing::info!("guardrails from {}", path.display());
     }
-    let inventory = match &args.from_snapshot {
-        Some(path) => snapshot::read(path)?,
-        None => {
-            let options = CollectOptions {
-                aws: AwsSettings {
-                    profile: args.profile.clone(),
-                    endpoint_url: args.endpoint_url.clone(),
-                    fallback_region: match &args.regions {
-                        Some(RegionSelection::List(list)) => list.first().cloned(),
-                        _ => None,
-                    },
-                },
-                regions: args.regions.clone().unwrap_or(RegionSelection::Configured),
-                exhaustive: args.exhaustive,
-                rate_fraction: args.max_rps_fraction,
-            };
-            let runtime =
-                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-            let inventory = runtime.block_on(collect::collect(&options))?;
-            if let Some(path) = &args.snapshot_out {
-                snapshot::write(&inventory, path)?;
-            }
-            inventory
-        }
-    };
+    let inventory = load_inventory(&args.source)?;
     let results = checks::run_with(&inventory, &guardrails);
     let audit = Audit {
         inventory: &inventory,

@@ -13,7 +13,9 @@ pub mod secrets;
 use crate::findings::{Finding, NotEvaluated, Severity, fingerprint, sort_findings};
 use crate::guardrails::Guardrails;
 use crate::inventory::{Function, Inventory, RegionInventory};
+use crate::least_privilege::LeastPrivilege;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -44,6 +46,44 @@ pub struct CheckMeta {
 pub struct CheckContext<'a> {
     pub inventory: &'a Inventory,
     pub guardrails: &'a Guardrails,
+    /// Least-privilege analyses by function ARN, computed once on first use: several
+    /// permission checks read them and the expansion is the costly part.
+    least_privilege: std::sync::OnceLock<BTreeMap<String, Result<LeastPrivilege, String>>>,
+}
+
+impl<'a> CheckContext<'a> {
+    pub fn new(inventory: &'a Inventory, guardrails: &'a Guardrails) -> Self {
+        CheckContext {
+            inventory,
+            guardrails,
+            least_privilege: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The function's least-privilege analysis, or why it could not be made.
+    pub fn least_privilege(&self, function: &Function) -> Result<&LeastPrivilege, &str> {
+        let all = self
+            .least_privilege
+            .get_or_init(|| all_analyses(self.inventory));
+        match all.get(&function.arn) {
+            Some(Ok(analysis)) => Ok(analysis),
+            Some(Err(reason)) => Err(reason),
+            None => Err("the function is not in a collected region"),
+        }
+    }
+}
+
+/// Every function's analysis, keyed by function ARN.
+pub fn all_analyses(inventory: &Inventory) -> BTreeMap<String, Result<LeastPrivilege, String>> {
+    inventory
+        .functions()
+        .map(|(region, function)| {
+            (
+                function.arn.clone(),
+                crate::least_privilege::analyze(inventory, region, function),
+            )
+        })
+        .collect()
 }
 
 pub trait Check: Sync {
@@ -77,6 +117,12 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &permissions::service_wide_or_write_on_star::ServiceWideOrWriteOnStar,
         &permissions::data_exfiltration_on_star::DataExfiltrationOnStar,
         &permissions::privilege_escalation_path::PrivilegeEscalationPath,
+        &permissions::excess_permissions::ExcessPermissions,
+        &permissions::missing_permissions::MissingPermissions,
+        &permissions::shared_execution_role::SharedExecutionRole,
+        &permissions::permissive_trust_policy::PermissiveTrustPolicy,
+        &permissions::others_can_modify_function::OthersCanModifyFunction,
+        &permissions::role_unused::RoleUnused,
     ]
 }
 
@@ -187,6 +233,8 @@ pub struct CheckResults {
     pub findings: Vec<Finding>,
     pub not_evaluated: Vec<NotEvaluated>,
     pub per_check: Vec<CheckSummary>,
+    /// Every function's least-privilege analysis (or why there is none), by function ARN.
+    pub least_privilege: BTreeMap<String, Result<LeastPrivilege, String>>,
 }
 
 /// Runs every registered check with default guardrails.
@@ -197,10 +245,7 @@ pub fn run_all(inventory: &Inventory) -> CheckResults {
 /// Runs every enabled check over the inventory, applying the guardrails' severity
 /// overrides. Pure: same inventory and guardrails, same results.
 pub fn run_with(inventory: &Inventory, guardrails: &Guardrails) -> CheckResults {
-    let ctx = CheckContext {
-        inventory,
-        guardrails,
-    };
+    let ctx = CheckContext::new(inventory, guardrails);
     let mut findings = Vec::new();
     let mut not_evaluated = Vec::new();
     let mut per_check = Vec::new();
@@ -230,9 +275,14 @@ pub fn run_with(inventory: &Inventory, guardrails: &Guardrails) -> CheckResults 
     not_evaluated.sort_by(|a, b| {
         (&a.check_id, &a.region, &a.resource).cmp(&(&b.check_id, &b.region, &b.resource))
     });
+    let least_privilege = ctx
+        .least_privilege
+        .into_inner()
+        .unwrap_or_else(|| all_analyses(inventory));
     CheckResults {
         findings,
         not_evaluated,
         per_check,
+        least_privilege,
     }
 }

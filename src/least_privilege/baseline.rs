@@ -111,15 +111,14 @@ pub fn baseline(inventory: &Inventory, region: &RegionInventory, function: &Func
         "arn:{}:logs:{r}:{account}:log-group:{log_group}",
         b.partition
     );
+    // `log-group:NAME:*` covers the group and its streams, the scoping AWS documents.
     b.need(
-        &["logs:CreateLogGroup"],
+        &[
+            "logs:CreateLogGroup",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+        ],
         &format!("{log_group_arn}:*"),
-        Confidence::Certain,
-        "logging",
-    );
-    b.need(
-        &["logs:CreateLogStream", "logs:PutLogEvents"],
-        &format!("{log_group_arn}:log-stream:*"),
         Confidence::Certain,
         "logging",
     );

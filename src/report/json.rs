@@ -5,6 +5,7 @@ use super::Audit;
 use crate::checks::CheckSummary;
 use crate::findings::{Finding, NotEvaluated, Severity};
 use crate::inventory::{AccountIdentity, CoverageGap, SkippedRegion};
+use crate::least_privilege::LeastPrivilege;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -22,6 +23,17 @@ pub struct ReportV1<'a> {
     pub findings: &'a [Finding],
     pub not_evaluated: &'a [NotEvaluated],
     pub coverage: Coverage<'a>,
+    /// Per function: granted versus needed (see `lambda-audit explain LA405`).
+    pub least_privilege: Vec<LeastPrivilegeEntry<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct LeastPrivilegeEntry<'a> {
+    pub function_arn: &'a str,
+    /// `analysed` or `not_evaluated`.
+    pub status: &'static str,
+    pub reason: Option<&'a str>,
+    pub analysis: Option<&'a LeastPrivilege>,
 }
 
 #[derive(Serialize)]
@@ -95,6 +107,24 @@ pub fn build<'a>(audit: &Audit<'a>) -> ReportV1<'a> {
             gaps: &inventory.coverage_gaps,
             api_calls: &inventory.collection.attempts_by_operation,
         },
+        least_privilege: results
+            .least_privilege
+            .iter()
+            .map(|(arn, analysis)| match analysis {
+                Ok(a) => LeastPrivilegeEntry {
+                    function_arn: arn,
+                    status: "analysed",
+                    reason: None,
+                    analysis: Some(a),
+                },
+                Err(reason) => LeastPrivilegeEntry {
+                    function_arn: arn,
+                    status: "not_evaluated",
+                    reason: Some(reason),
+                    analysis: None,
+                },
+            })
+            .collect(),
     }
 }
 

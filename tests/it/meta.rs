@@ -183,6 +183,12 @@ fn check_ids_are_stable() {
         ("LA402", "service-wide-or-write-on-star"),
         ("LA403", "data-exfiltration-on-star"),
         ("LA404", "privilege-escalation-path"),
+        ("LA405", "excess-permissions"),
+        ("LA406", "missing-permissions"),
+        ("LA407", "shared-execution-role"),
+        ("LA408", "permissive-trust-policy"),
+        ("LA409", "others-can-modify-function"),
+        ("LA410", "role-unused"),
     ];
     let actual: Vec<(&str, &str)> = registry()
         .iter()

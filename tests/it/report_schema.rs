@@ -30,6 +30,16 @@ fn validate(root: &Value, schema: &Value, value: &Value, path: &str, errors: &mu
                     None => errors.push(format!("{path}: unresolvable $ref {arg}")),
                 }
             }
+            "anyOf" => {
+                let matches_one = arg.as_array().into_iter().flatten().any(|sub| {
+                    let mut sub_errors = Vec::new();
+                    validate(root, sub, value, path, &mut sub_errors);
+                    sub_errors.is_empty()
+                });
+                if !matches_one {
+                    errors.push(format!("{path}: matches none of the anyOf alternatives"));
+                }
+            }
             "type" => {
                 let allowed: Vec<&str> = match arg {
                     Value::Array(types) => types.iter().filter_map(Value::as_str).collect(),
@@ -206,15 +216,26 @@ fn report_schema_accepts_rendered_reports() {
     );
     assert_eq!(errors_of(&report), Vec::<String>::new());
 
-    // The function's execution role is known (permission checks judge it), with no policy.
-    let mut quiet = serde_json::to_value(inventory(vec![function("quiet", json!({}))])).unwrap();
-    quiet["iam"]["roles"]["value"] = json!([{
-        "name": "fixture-role", "arn": "arn:aws:iam::111122223333:role/fixture-role",
-        "path": "/", "trust_policy": null, "inline_policies": [],
+    // A clean function: its role grants exactly what its configuration needs.
+    let mut clean =
+        serde_json::to_value(inventory(vec![function("quiet", json!({}))])).expect("serializes");
+    clean["iam"]["roles"] = json!({"status": "collected", "value": [{
+        "name": "fixture-role", "arn": "arn:aws:iam::111122223333:role/fixture-role", "path": "/",
+        "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "inline_policies": [{"name": "logs", "document": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/quiet:*"}]}}],
         "attached_managed_policies": [], "permissions_boundary_arn": null,
-        "last_used": null, "last_used_region": null, "tags": {}
-    }]);
-    let clean = rendered(&serde_json::from_value(quiet).expect("inventory"));
+        "last_used": "2025-12-31T00:00:00Z", "last_used_region": "us-east-1", "tags": {},
+        "unreadable_policies": []
+    }]});
+    let clean: Inventory = serde_json::from_value(clean).expect("valid inventory");
+    let clean = rendered(&clean);
+    assert_eq!(
+        clean["least_privilege"][0]["status"], "analysed",
+        "{clean:#}"
+    );
     assert_eq!(clean["summary"]["complete"], true, "{clean:#}");
     assert_eq!(errors_of(&clean), Vec::<String>::new());
 }

@@ -80,3 +80,32 @@ pub fn failed(operation: &str) -> Value {
         "code": "AccessDeniedException", "message": "denied"
     }})
 }
+
+/// Like [`inventory`], with `iam` (e.g. `{"roles": …, "users": …}`) merged into the IAM
+/// inventory. Lists given as plain arrays are wrapped as collected.
+pub fn iam_inventory(functions: Vec<Value>, iam: Value) -> Inventory {
+    let mut inv: Value = serde_json::from_str(BASE_INVENTORY).expect("fixture parses");
+    inv["regions"][0]["functions"] = Value::Array(functions);
+    for (key, value) in iam.as_object().expect("an object") {
+        inv["iam"][key] = match value {
+            Value::Array(_) => json!({"status": "collected", "value": value}),
+            other => other.clone(),
+        };
+    }
+    serde_json::from_value(inv).expect("fixture matches the inventory schema")
+}
+
+/// An IAM role `name` of account 111122223333 trusted by Lambda, last used on the base
+/// inventory's audit date, with `patch` applied.
+pub fn iam_role(name: &str, patch: Value) -> Value {
+    let mut role = json!({
+        "name": name, "arn": format!("arn:aws:iam::111122223333:role/{name}"), "path": "/",
+        "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "inline_policies": [], "attached_managed_policies": [], "permissions_boundary_arn": null,
+        "last_used": "2026-01-01T00:00:00Z", "last_used_region": "us-east-1", "tags": {},
+        "unreadable_policies": []
+    });
+    merge(&mut role, &patch);
+    role
+}
