@@ -6,11 +6,11 @@ use super::role_policies::{
 };
 use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
 use crate::findings::Severity;
-use crate::policy::catalogue::{AccessLevel, Catalogue};
+use crate::policy::catalogue::{AccessLevel, ActionInfo, Catalogue};
 use crate::policy::effective::PolicySourceRef;
-use crate::policy::{ActionSpec, action_pattern_covers_service};
+use crate::policy::{ActionSpec, Statement, action_pattern_covers_service};
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 pub struct ServiceWideOrWriteOnStar;
 
@@ -107,7 +107,32 @@ fn judge(
     let policies = &view.policies;
     let catalogue = Catalogue::global();
     let mut by_service: BTreeMap<String, ServiceGrant> = BTreeMap::new();
-    for action in catalogue.actions() {
+    // Only actions an identity Allow on `*` names can be allowed on `*`: expand those
+    // statements' patterns (every action for a `NotAction` statement), not the catalogue.
+    let on_star: Vec<&Statement> = policies
+        .allow_statements()
+        .map(|(s, _)| s)
+        .filter(|s| s.covers_resource("*"))
+        .collect();
+    let candidates: Vec<&ActionInfo<'static>> = if on_star
+        .iter()
+        .any(|s| matches!(s.actions, ActionSpec::NotAction(_)))
+    {
+        catalogue.actions().collect()
+    } else {
+        let mut seen = HashSet::new();
+        on_star
+            .iter()
+            .filter_map(|s| match &s.actions {
+                ActionSpec::Action(patterns) => Some(patterns),
+                ActionSpec::NotAction(_) => None,
+            })
+            .flatten()
+            .flat_map(|p| catalogue.matching(p))
+            .filter(|a| seen.insert((a.service, a.name)))
+            .collect()
+    };
+    for action in candidates {
         if action.access_level < AccessLevel::Write || action.resource_types.is_empty() {
             continue;
         }
