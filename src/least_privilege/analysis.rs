@@ -23,11 +23,61 @@ pub struct LeastPrivilege {
     pub role_arn: String,
     /// Distinct actions the role allows (on some resource), by access level.
     pub granted_actions_by_level: BTreeMap<AccessLevel, usize>,
+    /// What the role grants, by service and access level, riskiest first.
+    pub granted: Vec<GrantedGroup>,
     pub baseline: Baseline,
     pub excess: Vec<ExcessGroup>,
     pub missing: Vec<Missing>,
     /// A policy the user can apply as is: the baseline, resource-scoped.
     pub suggested_policy: Value,
+}
+
+/// Granted actions of one service and access level.
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantedGroup {
+    pub service: String,
+    pub access_level: AccessLevel,
+    pub on_any_resource: bool,
+    pub count: usize,
+    /// Up to 15 action names.
+    pub actions: Vec<String>,
+    /// Distinct resource patterns (up to 10).
+    pub resources: Vec<String>,
+}
+
+fn granted_groups(granted: &BTreeMap<String, Grant>) -> Vec<GrantedGroup> {
+    let mut groups: BTreeMap<(String, AccessLevel), GrantedGroup> = BTreeMap::new();
+    for (name, grant) in granted {
+        let group = groups
+            .entry((grant.service.clone(), grant.level))
+            .or_insert_with(|| GrantedGroup {
+                service: grant.service.clone(),
+                access_level: grant.level,
+                on_any_resource: false,
+                count: 0,
+                actions: Vec::new(),
+                resources: Vec::new(),
+            });
+        group.count += 1;
+        group.on_any_resource |= grant.resources.contains("*");
+        if group.actions.len() < LISTED_ACTIONS {
+            group.actions.push(name.clone());
+        }
+        for r in &grant.resources {
+            if group.resources.len() < 10 && !group.resources.contains(r) {
+                group.resources.push(r.clone());
+            }
+        }
+    }
+    let mut out: Vec<GrantedGroup> = groups.into_values().collect();
+    out.sort_by(|a, b| {
+        b.access_level
+            .cmp(&a.access_level)
+            .then(b.on_any_resource.cmp(&a.on_any_resource))
+            .then(b.count.cmp(&a.count))
+            .then(a.service.cmp(&b.service))
+    });
+    out
 }
 
 /// Granted actions of one service and access level that the baseline does not need (or
@@ -101,6 +151,7 @@ pub fn analyze(
         region: region.region.clone(),
         role_arn: role.arn.clone(),
         granted_actions_by_level: by_level,
+        granted: granted_groups(&granted),
         excess: excess(&granted, &baseline.needs),
         missing: missing(&policies, &baseline.needs),
         suggested_policy: suggested_policy(&baseline.needs),
