@@ -122,3 +122,29 @@ fn la402_reports_not_evaluated_for_an_unknown_boundary() {
     assert_eq!(reasons.len(), 1);
     assert!(reasons[0].contains("permissions boundary"), "{reasons:?}");
 }
+
+#[test]
+fn la402_flags_arn_wildcard_resources_and_ignores_partial_denies() {
+    let r = run_role(
+        vec![doc(json!([
+            allow(json!("dynamodb:DeleteTable"), json!("arn:*")),
+            allow(json!("sqs:DeleteQueue"), json!("arn:*:*:*:*:*")),
+            deny(
+                json!("dynamodb:*"),
+                json!("arn:aws:dynamodb:us-east-1:111122223333:table/keep")
+            )
+        ]))],
+        &[],
+        None,
+        vec![],
+    );
+    let f = findings_of(&r, "LA402");
+    assert_eq!(f.len(), 1, "{f:?}");
+    let services: Vec<&str> = f[0].evidence["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(services, vec!["dynamodb", "sqs"]);
+}

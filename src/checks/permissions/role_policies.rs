@@ -18,6 +18,11 @@ pub(crate) fn is_administrator_access(arn: &str) -> bool {
     wildcard_match(ADMINISTRATOR_ACCESS, arn)
 }
 
+/// The resource LA401 and LA402 evaluate "every resource" on: an ARN made of wildcards, so
+/// that `"*"`, `"arn:*"` and `"arn:*:*:*:*:*"` all cover it while any pattern naming a
+/// partition, service, account or resource (and any Deny so scoped) does not.
+pub(crate) const EVERY_RESOURCE: &str = "arn:*:*:*:*:*";
+
 /// A function's role with its policies read; only handed out when every document is known.
 pub(crate) struct RoleView<'a> {
     pub role: &'a Role,
@@ -252,7 +257,7 @@ pub(crate) fn admin_assessment(view: &RoleView<'_>) -> Option<AdminAssessment> {
     let mut conditional = false;
     for action in Catalogue::global().actions() {
         let name = action.full_name();
-        match allowing(&policies.evaluate(&name, "*")) {
+        match allowing(&policies.evaluate(&name, EVERY_RESOURCE)) {
             Some((_, c)) => conditional |= c,
             None => {
                 excluded.insert(action.service.to_string());

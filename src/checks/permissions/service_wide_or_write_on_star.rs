@@ -2,7 +2,7 @@
 //! actions, on `Resource: "*"`.
 
 use super::role_policies::{
-    admin_assessment, allowing, each_function_role, labels, statements_evidence,
+    EVERY_RESOURCE, admin_assessment, allowing, each_function_role, labels, statements_evidence,
 };
 use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
 use crate::findings::Severity;
@@ -112,7 +112,7 @@ fn judge(
     let on_star: Vec<&Statement> = policies
         .allow_statements()
         .map(|(s, _)| s)
-        .filter(|s| s.covers_resource("*"))
+        .filter(|s| s.covers_resource(EVERY_RESOURCE))
         .collect();
     let candidates: Vec<&ActionInfo<'static>> = if on_star
         .iter()
@@ -137,7 +137,7 @@ fn judge(
             continue;
         }
         let name = action.full_name();
-        let decision = policies.evaluate(&name, "*");
+        let decision = policies.evaluate(&name, EVERY_RESOURCE);
         let Some((refs, conditional)) = allowing(&decision) else {
             continue;
         };
@@ -160,7 +160,7 @@ fn judge(
         let ActionSpec::Action(patterns) = &statement.actions else {
             continue;
         };
-        if !statement.covers_resource("*") {
+        if !statement.covers_resource(EVERY_RESOURCE) {
             continue;
         }
         for pattern in patterns {
