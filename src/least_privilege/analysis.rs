@@ -45,6 +45,19 @@ pub struct GrantedGroup {
     pub resources: Vec<String>,
 }
 
+/// Riskiest first: access level, then grants on `*`, then size; by service for ties.
+fn sort_riskiest_first<T>(items: &mut [T], key: impl Fn(&T) -> (AccessLevel, bool, usize, &str)) {
+    items.sort_by(|a, b| {
+        let (a_level, a_any, a_count, a_service) = key(a);
+        let (b_level, b_any, b_count, b_service) = key(b);
+        b_level
+            .cmp(&a_level)
+            .then(b_any.cmp(&a_any))
+            .then(b_count.cmp(&a_count))
+            .then(a_service.cmp(b_service))
+    });
+}
+
 fn granted_groups(granted: &BTreeMap<String, Grant>) -> Vec<GrantedGroup> {
     let mut groups: BTreeMap<(String, AccessLevel), GrantedGroup> = BTreeMap::new();
     for (name, grant) in granted {
@@ -70,12 +83,8 @@ fn granted_groups(granted: &BTreeMap<String, Grant>) -> Vec<GrantedGroup> {
         }
     }
     let mut out: Vec<GrantedGroup> = groups.into_values().collect();
-    out.sort_by(|a, b| {
-        b.access_level
-            .cmp(&a.access_level)
-            .then(b.on_any_resource.cmp(&a.on_any_resource))
-            .then(b.count.cmp(&a.count))
-            .then(a.service.cmp(&b.service))
+    sort_riskiest_first(&mut out, |g| {
+        (g.access_level, g.on_any_resource, g.count, &g.service)
     });
     out
 }
@@ -262,13 +271,8 @@ fn excess(granted: &BTreeMap<String, Grant>, needs: &[Need]) -> Vec<ExcessGroup>
         }
     }
     let mut out: Vec<ExcessGroup> = groups.into_values().collect();
-    // Riskiest first: access level, then grants on "*", then size.
-    out.sort_by(|a, b| {
-        b.access_level
-            .cmp(&a.access_level)
-            .then(b.on_any_resource.cmp(&a.on_any_resource))
-            .then(b.count.cmp(&a.count))
-            .then(a.service.cmp(&b.service))
+    sort_riskiest_first(&mut out, |g| {
+        (g.access_level, g.on_any_resource, g.count, &g.service)
     });
     out
 }
