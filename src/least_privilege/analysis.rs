@@ -6,7 +6,7 @@
 use super::baseline::{Baseline, Confidence, Need, baseline};
 use crate::inventory::{Function, Inventory, RegionInventory};
 use crate::policy::catalogue::{AccessLevel, ActionInfo, Catalogue};
-use crate::policy::effective::{Decision, IdentityPolicies};
+use crate::policy::effective::{BoundaryStatus, Decision, IdentityPolicies};
 use crate::policy::{ActionSpec, ResourceSpec, resource_match, wildcard_match_ci};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -209,8 +209,17 @@ pub fn granted(policies: &IdentityPolicies, catalogue: &Catalogue<'_>) -> BTreeM
             entry.resources.extend(resources.iter().cloned());
         }
     }
-    // Drop what a Deny or the boundary takes away for every resource granted.
+    // Drop what a Deny or the boundary takes away for every resource granted. Only actions
+    // some Deny names (or any action, under a boundary) need the full evaluation.
+    let bounded = policies.boundary_status() == BoundaryStatus::Known;
+    let denies: Vec<&crate::policy::Statement> = policies
+        .deny_statements()
+        .map(|(statement, _)| statement)
+        .collect();
     out.retain(|name, grant| {
+        if !bounded && !denies.iter().any(|d| d.covers_action(name)) {
+            return true;
+        }
         grant.resources.retain(|resource| {
             !matches!(
                 policies.evaluate(name, resource),

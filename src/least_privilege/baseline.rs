@@ -244,7 +244,16 @@ pub fn baseline(inventory: &Inventory, region: &RegionInventory, function: &Func
 
     // Environment variables that reference a resource the inventory knows (matched by the
     // hash kept at collection time; the values themselves were never stored).
-    let known = known_resources(inventory);
+    // Hashing every ARN of the inventory is only worth it for functions that reference one.
+    let references = function
+        .environment
+        .iter()
+        .any(|v| v.value.resource_ref_sha256.is_some());
+    let known = if references {
+        known_resources(inventory)
+    } else {
+        BTreeMap::new()
+    };
     for var in &function.environment {
         let Some(hash) = &var.value.resource_ref_sha256 else {
             continue;

@@ -220,6 +220,10 @@ impl<'a> Catalogue<'a> {
         if !pattern.is_empty() && pattern.chars().all(|c| c == '*') {
             return self.actions.iter().collect();
         }
+        // Most patterns in real policies are literal action names: one hash lookup.
+        if !pattern.contains(['*', '?']) {
+            return self.action(pattern).into_iter().collect();
+        }
         match pattern.split_once(':') {
             Some((service, action_pattern)) if !service.contains(['*', '?']) => {
                 // The literal service part and the ':' line up exactly with the action's own,
@@ -227,12 +231,23 @@ impl<'a> Catalogue<'a> {
                 let Some(entry) = self.by_service.get(&service.to_lowercase()) else {
                     return Vec::new();
                 };
-                entry
-                    .actions
-                    .iter()
-                    .map(|&i| &self.actions[i])
-                    .filter(|action| wildcard_match_ci(action_pattern, action.name))
-                    .collect()
+                let actions = entry.actions.iter().map(|&i| &self.actions[i]);
+                // `Describe*`-style prefixes (the next most common shape) need no glob.
+                match action_pattern.strip_suffix('*') {
+                    Some(prefix) if !prefix.contains(['*', '?']) => {
+                        let prefix = prefix.to_lowercase();
+                        actions
+                            .filter(|action| {
+                                action.name.len() >= prefix.len()
+                                    && action.name.is_char_boundary(prefix.len())
+                                    && action.name[..prefix.len()].eq_ignore_ascii_case(&prefix)
+                            })
+                            .collect()
+                    }
+                    _ => actions
+                        .filter(|action| wildcard_match_ci(action_pattern, action.name))
+                        .collect(),
+                }
             }
             _ => {
                 let mut full = String::new();
