@@ -1,9 +1,8 @@
 //! LA102: a function URL that accepts unsigned requests (`AuthType: NONE`).
 
-use super::{Admission, admission, no_policy_can_grant_url};
+use super::{Admission, admission, reachable_urls};
 use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
 use crate::findings::Severity;
-use crate::inventory::Collected;
 use serde_json::json;
 
 pub struct FunctionUrlAuthNone;
@@ -29,28 +28,9 @@ impl Check for FunctionUrlAuthNone {
 
     fn run(&self, ctx: &CheckContext<'_>, out: &mut CheckOutput) {
         out.each_function(ctx.inventory, |out, region, function| {
-            let urls = match &function.url_configs {
-                Collected::Collected { value } => value,
-                // The call plan skips URL configs when no statement of any qualifier's
-                // policy can grant lambda:InvokeFunctionUrl. That is a pass for reachability
-                // (every URL request is refused), judged here from the policies themselves;
-                // a dormant NONE URL is only listed with --exhaustive.
-                not_collected @ Collected::NotCollected { .. } => {
-                    if no_policy_can_grant_url(function) {
-                        out.evaluated();
-                    } else {
-                        let reason = not_collected.unavailable_reason().unwrap_or_default();
-                        out.not_evaluated(&region.region, &function.arn, reason);
-                    }
-                    return;
-                }
-                failed @ Collected::Failed { .. } => {
-                    let reason = failed.unavailable_reason().unwrap_or_default();
-                    out.not_evaluated(&region.region, &function.arn, reason);
-                    return;
-                }
+            let Some(urls) = reachable_urls(out, &region.region, function) else {
+                return;
             };
-            out.evaluated();
             for url in urls.iter().filter(|u| u.auth_type.eq_ignore_ascii_case("NONE")) {
                 let target = match &url.qualifier {
                     Some(q) => format!("{}:{q}", function.name),

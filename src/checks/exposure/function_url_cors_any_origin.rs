@@ -1,9 +1,8 @@
 //! LA105: a function URL whose CORS configuration allows every origin.
 
-use super::{Admission, admission, display_target, no_policy_can_grant_url};
+use super::{Admission, admission, display_target, reachable_urls};
 use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
 use crate::findings::Severity;
-use crate::inventory::Collected;
 use serde_json::json;
 
 pub struct FunctionUrlCorsAnyOrigin;
@@ -28,26 +27,9 @@ impl Check for FunctionUrlCorsAnyOrigin {
 
     fn run(&self, ctx: &CheckContext<'_>, out: &mut CheckOutput) {
         out.each_function(ctx.inventory, |out, region, function| {
-            let urls = match &function.url_configs {
-                Collected::Collected { value } => value,
-                // As LA102: URL configs are skipped only when no policy can grant URL
-                // invocation, and then every URL request is refused whatever CORS says.
-                not_collected @ Collected::NotCollected { .. } => {
-                    if no_policy_can_grant_url(function) {
-                        out.evaluated();
-                    } else {
-                        let reason = not_collected.unavailable_reason().unwrap_or_default();
-                        out.not_evaluated(&region.region, &function.arn, reason);
-                    }
-                    return;
-                }
-                failed @ Collected::Failed { .. } => {
-                    let reason = failed.unavailable_reason().unwrap_or_default();
-                    out.not_evaluated(&region.region, &function.arn, reason);
-                    return;
-                }
+            let Some(urls) = reachable_urls(out, &region.region, function) else {
+                return;
             };
-            out.evaluated();
             for url in urls {
                 let Some(cors) = &url.cors else { continue };
                 if !cors.allow_origins.iter().any(|o| o.trim() == "*") {

@@ -76,9 +76,36 @@ fn auth_type_condition_admits(statement: &crate::policy::Statement, auth_type: &
         })
 }
 
+/// The function's URL configs for the URL checks (LA102, LA105), having recorded the
+/// function as evaluated; `None` when there is nothing to judge. The call plan skips URL
+/// configs only when no statement of any qualifier's policy can grant
+/// `lambda:InvokeFunctionUrl`: every URL request is then refused, a pass for reachability
+/// judged here from the policies themselves (a dormant URL is listed with `--exhaustive`).
+pub(crate) fn reachable_urls<'f>(
+    out: &mut crate::checks::CheckOutput,
+    region: &str,
+    function: &'f Function,
+) -> Option<&'f [FunctionUrl]> {
+    match &function.url_configs {
+        Collected::Collected { value } => {
+            out.evaluated();
+            Some(value)
+        }
+        Collected::NotCollected { .. } if no_policy_can_grant_url(function) => {
+            out.evaluated();
+            None
+        }
+        other => {
+            let reason = other.unavailable_reason().unwrap_or_default();
+            out.not_evaluated(region, &function.arn, reason);
+            None
+        }
+    }
+}
+
 /// True only when every policy of every qualifier was read and none has an Allow statement
 /// whose actions cover `lambda:InvokeFunctionUrl`.
-pub(crate) fn no_policy_can_grant_url(function: &Function) -> bool {
+fn no_policy_can_grant_url(function: &Function) -> bool {
     function.aliases.value().is_some()
         && function.policies().iter().all(|q| match q.policy {
             Collected::Collected { value: None } => true,
