@@ -193,6 +193,22 @@ impl CheckOutput {
         });
     }
 
+    /// The collected value of `field`, or `None` after recording `resource` as not
+    /// evaluated with the reason the value is missing.
+    pub fn seen<'v, T>(
+        &mut self,
+        region: &str,
+        resource: &str,
+        field: &'v crate::inventory::Collected<T>,
+    ) -> Option<&'v T> {
+        let value = field.value();
+        if value.is_none() {
+            let reason = field.unavailable_reason().unwrap_or_default();
+            self.not_evaluated(region, resource, reason);
+        }
+        value
+    }
+
     pub fn evaluated(&mut self) {
         self.evaluated += 1;
     }

@@ -31,12 +31,7 @@ impl Check for NoCodeSigning {
             if is_image(function) {
                 return;
             }
-            let Some(config) = function.code_signing_config_arn.value() else {
-                let reason = function
-                    .code_signing_config_arn
-                    .unavailable_reason()
-                    .unwrap_or_default();
-                out.not_evaluated(&region.region, &function.arn, reason);
+            let Some(config) = out.seen(&region.region, &function.arn, &function.code_signing_config_arn) else {
                 return;
             };
             out.evaluated();

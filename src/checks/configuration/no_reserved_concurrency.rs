@@ -26,12 +26,7 @@ impl Check for NoReservedConcurrency {
 
     fn run(&self, ctx: &CheckContext<'_>, out: &mut CheckOutput) {
         out.each_function(ctx.inventory, |out, region, function| {
-            let Some(reserved) = function.reserved_concurrency.value() else {
-                let reason = function
-                    .reserved_concurrency
-                    .unavailable_reason()
-                    .unwrap_or_default();
-                out.not_evaluated(&region.region, &function.arn, reason);
+            let Some(reserved) = out.seen(&region.region, &function.arn, &function.reserved_concurrency) else {
                 return;
             };
             out.evaluated();
