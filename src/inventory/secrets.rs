@@ -22,6 +22,11 @@ pub struct RedactedValue {
     /// queue or table is recognised without the value ever being stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_ref_sha256: Option<String>,
+    /// [`value_digest`] of the value: lets drift detection tell whether a deployed value
+    /// differs from the declared one without either being stored. Absent in snapshots
+    /// written before it existed (then value changes are "not evaluated").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_digest: Option<String>,
 }
 
 /// One environment variable of a function or version: the name verbatim, the value redacted.
@@ -54,6 +59,7 @@ impl RedactedValue {
             entropy_bits_per_char: (entropy * 100.0).round() / 100.0,
             detectors,
             resource_ref_sha256,
+            value_digest: Some(value_digest(name, value)),
         }
     }
 
@@ -82,6 +88,21 @@ pub fn resource_reference(value: &str) -> Option<String> {
     let valid_account = account.len() == 12 && account.chars().all(|c| c.is_ascii_digit());
     (valid_account && parts.next().is_none() && !name.is_empty())
         .then(|| format!("arn:{partition}:sqs:{region}:{account}:{name}"))
+}
+
+/// A 64-bit digest of a variable's value, salted with a fixed domain string and the
+/// variable's name: enough to tell two values apart, not a stored copy of the value, and
+/// useless as a precomputed-table lookup across tools. Low-entropy values can still be
+/// guessed by someone holding the snapshot, so snapshots stay as confidential as the
+/// account's configuration.
+pub fn value_digest(name: &str, value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(b"lambda-audit environment value v1\0");
+    hasher.update(name.as_bytes());
+    hasher.update([0u8]);
+    hasher.update(value.as_bytes());
+    hex::encode(&hasher.finalize()[..8])
 }
 
 /// Lower-case hex SHA-256, as stored in [`RedactedValue::resource_ref_sha256`].
