@@ -194,7 +194,7 @@ pub fn parse_text(
         }
         Detected::Format(SourceFormat::Serverless) => serverless::parse(file, &root, ctx).map(Some),
         Detected::Format(SourceFormat::TerraformState | SourceFormat::TerraformPlan) => {
-            terraform::parse(file, text, ctx).map(Some)
+            terraform::parse(file, text, &root, ctx).map(Some)
         }
         Detected::Other => Ok(None),
     }
