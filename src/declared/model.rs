@@ -304,3 +304,35 @@ impl DeclaredEstate {
         self.errors.extend(other.errors);
     }
 }
+
+/// Marks a JSON string that stands for a value no declaration can resolve (inside a policy
+/// document, say): `UNKNOWN_MARK` followed by the reason. Comparisons treat such a string as
+/// matching anything, so an unresolved ARN is never reported as drift.
+pub const UNKNOWN_MARK: &str = "\u{1}unknown: ";
+
+pub fn unknown_json(reason: impl std::fmt::Display) -> serde_json::Value {
+    serde_json::Value::String(format!("{UNKNOWN_MARK}{reason}"))
+}
+
+/// The reason, when `value` is an unknown marker.
+pub fn unknown_reason(value: &serde_json::Value) -> Option<&str> {
+    value.as_str()?.strip_prefix(UNKNOWN_MARK)
+}
+
+/// Any unknown marker inside `value`, depth first.
+pub fn first_unknown(value: &serde_json::Value) -> Option<&str> {
+    let mut pending = vec![value];
+    while let Some(v) = pending.pop() {
+        match v {
+            serde_json::Value::String(_) => {
+                if let Some(reason) = unknown_reason(v) {
+                    return Some(reason);
+                }
+            }
+            serde_json::Value::Array(items) => pending.extend(items.iter().rev()),
+            serde_json::Value::Object(map) => pending.extend(map.values().rev()),
+            _ => {}
+        }
+    }
+    None
+}
