@@ -848,6 +848,16 @@ impl<'a> Parser<'a> {
             let location = self.loc(type_node);
             let config = match self.vars.shallow(config) {
                 Ok(c) => c.into_owned(),
+                Err(reason) if is_mapping_event(kind) => {
+                    // One mapping whose source is unknown (`sqs: ${ssm:/queue-arn}`).
+                    function.event_sources.push(DeclaredEventSource {
+                        source_arn: Declared::Unknown(reason),
+                        enabled: true,
+                        batch_size: None,
+                        location,
+                    });
+                    continue;
+                }
                 Err(reason) => {
                     self.incomplete(function, format!("the `{kind}` event of function `{key}` at line {} could not be read ({reason})", type_node.line));
                     continue;

@@ -32,6 +32,7 @@ mod check_la408;
 mod check_la409;
 mod check_la410;
 mod collector_mocks;
+mod declared_serverless;
 mod fuzz_regressions;
 mod guardrails;
 mod least_privilege;
