@@ -28,6 +28,10 @@ pub struct Cli {
 pub enum Command {
     /// Collect the account's inventory (or read a snapshot) and run every check.
     Audit(AuditArgs),
+    /// Compare what is deployed with what CloudFormation/SAM templates, Serverless Framework
+    /// files or Terraform state declare: unmanaged and missing functions, changed settings,
+    /// grants, URLs, mappings and role policies (the LA5xx checks only).
+    Drift(AuditArgs),
     /// List every check with its id, severity and summary.
     Checks {
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -99,6 +103,25 @@ pub struct AuditArgs {
     /// Default: `lambda-audit.toml` in the current directory when present.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Infrastructure-as-code to compare with the deployment (files or folders; the format
+    /// is detected from content): CloudFormation/SAM templates, `serverless.yml`, Terraform
+    /// state or `terraform show -json` output. Adds the drift checks (LA5xx).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub declared: Vec<PathBuf>,
+    /// A template parameter (`KEY=VALUE`, repeatable): CloudFormation parameters,
+    /// `AWS::StackName` / `AWS::Region` when the stack cannot be detected, and Serverless
+    /// `${opt:KEY}` options such as `stage`.
+    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_parameter)]
+    pub parameters: Vec<(String, String)>,
+}
+
+fn parse_parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

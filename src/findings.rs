@@ -54,6 +54,10 @@ pub struct Finding {
     pub evidence: serde_json::Value,
     /// Stable across runs: SHA-256 of check id, resource ARN and the finding's detail key.
     pub fingerprint: String,
+    /// Where infrastructure-as-code declares what the finding is about (drift findings), so
+    /// code scanning can show it on the template line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_at: Option<crate::declared::Location>,
 }
 
 /// A check that could not judge a resource because what it needed was not collected.

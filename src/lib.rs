@@ -7,6 +7,7 @@ pub mod checks;
 pub mod cli;
 pub mod collect;
 pub mod declared;
+pub mod drift;
 pub mod findings;
 pub mod guardrails;
 pub mod inventory;

@@ -5,6 +5,7 @@ use clap::Parser;
 use lambda_audit::checks;
 use lambda_audit::cli::{AuditArgs, Cli, Command, Format, SourceArgs};
 use lambda_audit::collect::{self, AwsSettings, CollectOptions, RegionSelection};
+use lambda_audit::declared::{self, ResolveContext};
 use lambda_audit::guardrails::Guardrails;
 use lambda_audit::inventory::Inventory;
 use lambda_audit::inventory::snapshot;
@@ -63,7 +64,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             write_stdout(found.meta().doc)?;
             Ok(0)
         }
-        Command::Audit(args) => audit(args, cli.verbose),
+        Command::Audit(args) => audit(args, cli.verbose, Mode::Audit),
+        Command::Drift(args) => {
+            if args.declared.is_empty() {
+                anyhow::bail!("drift needs --declared PATH (a template, serverless.yml, Terraform state, or a folder of them)");
+            }
+            audit(args, cli.verbose, Mode::Drift)
+        }
         Command::Policy { function, source } => policy(&function, &source),
     }
 }
@@ -96,6 +103,11 @@ fn list_checks(format: Format) -> anyhow::Result<u8> {
 /// The inventory to work on: read from `--from-snapshot`, or collected live (and saved with
 /// `--snapshot-out`).
 fn load_inventory(source: &SourceArgs) -> anyhow::Result<Inventory> {
+    load_inventory_with(source, false)
+}
+
+/// `all_function_urls`: list every function's URLs (drift must see URLs nobody granted yet).
+fn load_inventory_with(source: &SourceArgs, all_function_urls: bool) -> anyhow::Result<Inventory> {
     if let Some(path) = &source.from_snapshot {
         return Ok(snapshot::read(path)?);
     }
@@ -113,6 +125,7 @@ fn load_inventory(source: &SourceArgs) -> anyhow::Result<Inventory> {
             .clone()
             .unwrap_or(RegionSelection::Configured),
         exhaustive: source.exhaustive,
+        all_function_urls,
         rate_fraction: source.max_rps_fraction,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -180,18 +193,51 @@ fn policy(function: &str, source: &SourceArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn audit(args: AuditArgs, verbose: u8) -> anyhow::Result<u8> {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Every check, plus drift when `--declared` is given.
+    Audit,
+    /// Only the drift checks.
+    Drift,
+}
+
+fn audit(args: AuditArgs, verbose: u8, mode: Mode) -> anyhow::Result<u8> {
     // Read the guardrails first: a broken file fails fast, before any AWS call.
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let (guardrails, guardrails_file) = Guardrails::discover(args.config.as_deref(), &cwd)?;
+    let (mut guardrails, guardrails_file) = Guardrails::discover(args.config.as_deref(), &cwd)?;
     if let Some(path) = &guardrails_file {
         tracing::info!("guardrails from {}", path.display());
     }
-    let inventory = load_inventory(&args.source)?;
-    let results = checks::run_with(&inventory, &guardrails);
+    if mode == Mode::Drift {
+        guardrails.disabled_checks.extend(
+            checks::registry()
+                .iter()
+                .map(|c| c.meta())
+                .filter(|m| m.family != checks::Family::Drift)
+                .map(|m| m.id.to_string()),
+        );
+    }
+    let with_drift = !args.declared.is_empty();
+    let inventory = load_inventory_with(&args.source, with_drift)?;
+    let declared = with_drift.then(|| {
+        let ctx = ResolveContext::from_inventory(&inventory, args.parameters.iter().cloned().collect());
+        declared::load(&args.declared, &ctx)
+    });
+    if let Some(declared) = &declared {
+        for error in &declared.errors {
+            eprintln!("error: {error}");
+        }
+        if declared.sources.is_empty() {
+            anyhow::bail!(
+                "none of the --declared paths holds a template, serverless.yml or Terraform state that could be read"
+            );
+        }
+    }
+    let results = checks::run_with_declared(&inventory, &guardrails, declared.as_ref());
     let audit = Audit {
         inventory: &inventory,
         results: &results,
+        declared: declared.as_ref(),
     };
     let rendered = match args.format {
         Format::Text => report::text::render(&audit),
@@ -206,7 +252,9 @@ fn audit(args: AuditArgs, verbose: u8) -> anyhow::Result<u8> {
         eprint!("{}", report::text::call_statistics(&inventory));
     }
 
-    let incomplete = !inventory.coverage_gaps.is_empty() || !results.not_evaluated.is_empty();
+    let incomplete = !inventory.coverage_gaps.is_empty()
+        || !results.not_evaluated.is_empty()
+        || declared.as_ref().is_some_and(|d| !d.errors.is_empty());
     if args.fail_on_gaps && incomplete {
         return Ok(EXIT_GAPS);
     }

@@ -6,10 +6,13 @@
 //! LA5xx drift.
 
 pub mod configuration;
+pub mod drift;
 pub mod exposure;
 pub mod permissions;
 pub mod secrets;
 
+use crate::declared::{DeclaredEstate, Location};
+use crate::drift::DriftView;
 use crate::findings::{Finding, NotEvaluated, Severity, fingerprint, sort_findings};
 use crate::guardrails::Guardrails;
 use crate::inventory::{Function, Inventory, RegionInventory};
@@ -49,15 +52,39 @@ pub struct CheckContext<'a> {
     /// Least-privilege analyses by function ARN, computed once on first use: several
     /// permission checks read them and the expansion is the costly part.
     least_privilege: std::sync::OnceLock<BTreeMap<String, Result<LeastPrivilege, String>>>,
+    /// What infrastructure-as-code declares (`--declared`); drift checks run only with it.
+    pub declared: Option<&'a DeclaredEstate>,
+    drift: std::sync::OnceLock<Option<DriftView<'a>>>,
 }
 
 impl<'a> CheckContext<'a> {
     pub fn new(inventory: &'a Inventory, guardrails: &'a Guardrails) -> Self {
+        Self::with_declared(inventory, guardrails, None)
+    }
+
+    pub fn with_declared(
+        inventory: &'a Inventory,
+        guardrails: &'a Guardrails,
+        declared: Option<&'a DeclaredEstate>,
+    ) -> Self {
         CheckContext {
             inventory,
             guardrails,
             least_privilege: std::sync::OnceLock::new(),
+            declared,
+            drift: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Declared resources matched with deployed ones, built once; `None` without
+    /// `--declared`.
+    pub fn drift(&self) -> Option<&DriftView<'a>> {
+        self.drift
+            .get_or_init(|| {
+                self.declared
+                    .map(|declared| DriftView::build(self.inventory, declared))
+            })
+            .as_ref()
     }
 
     /// The function's least-privilege analysis, or why it could not be made.
@@ -123,6 +150,14 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &permissions::permissive_trust_policy::PermissiveTrustPolicy,
         &permissions::others_can_modify_function::OthersCanModifyFunction,
         &permissions::role_unused::RoleUnused,
+        &drift::unmanaged_function::UnmanagedFunction,
+        &drift::declared_function_missing::DeclaredFunctionMissing,
+        &drift::function_configuration_drift::FunctionConfigurationDrift,
+        &drift::environment_drift::EnvironmentDrift,
+        &drift::resource_policy_drift::ResourcePolicyDrift,
+        &drift::function_url_drift::FunctionUrlDrift,
+        &drift::event_source_mapping_drift::EventSourceMappingDrift,
+        &drift::execution_role_drift::ExecutionRoleDrift,
     ]
 }
 
@@ -180,7 +215,16 @@ impl CheckOutput {
             message: draft.message,
             evidence: draft.evidence,
             fingerprint: fingerprint(self.meta.id, draft.resource_arn, &draft.detail_key),
+            declared_at: None,
         });
+    }
+
+    /// A finding that points at the declaration it is about.
+    pub fn finding_at(&mut self, draft: FindingDraft<'_>, declared_at: Option<&Location>) {
+        self.finding(draft);
+        if let Some(finding) = self.findings.last_mut() {
+            finding.declared_at = declared_at.cloned();
+        }
     }
 
     pub fn not_evaluated(&mut self, region: &str, resource: &str, reason: impl Into<String>) {
@@ -261,13 +305,24 @@ pub fn run_all(inventory: &Inventory) -> CheckResults {
 /// Runs every enabled check over the inventory, applying the guardrails' severity
 /// overrides. Pure: same inventory and guardrails, same results.
 pub fn run_with(inventory: &Inventory, guardrails: &Guardrails) -> CheckResults {
-    let ctx = CheckContext::new(inventory, guardrails);
+    run_with_declared(inventory, guardrails, None)
+}
+
+/// [`run_with`], plus the drift checks (LA5xx) against what `declared` describes.
+pub fn run_with_declared(
+    inventory: &Inventory,
+    guardrails: &Guardrails,
+    declared: Option<&DeclaredEstate>,
+) -> CheckResults {
+    let ctx = CheckContext::with_declared(inventory, guardrails, declared);
     let mut findings = Vec::new();
     let mut not_evaluated = Vec::new();
     let mut per_check = Vec::new();
     for check in registry() {
         let meta = check.meta();
-        if guardrails.disabled_checks.contains(meta.id) {
+        if guardrails.disabled_checks.contains(meta.id)
+            || (meta.family == Family::Drift && declared.is_none())
+        {
             continue;
         }
         let mut out = CheckOutput::new(meta, &inventory.account.account_id);

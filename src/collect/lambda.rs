@@ -20,6 +20,7 @@ pub(crate) struct RegionContext<'a> {
     pub limiters: &'a RegionLimiters,
     pub recorder: &'a Recorder,
     pub exhaustive: bool,
+    pub all_function_urls: bool,
 }
 
 impl RegionContext<'_> {
@@ -107,6 +108,7 @@ pub async fn collect_region(
         limiters,
         recorder,
         exhaustive: options.exhaustive,
+        all_function_urls: options.all_function_urls,
     };
     // The function listing goes first: in an opt-in region that refuses our credentials it
     // is the only call made, so a skipped region leaves no gaps behind.
@@ -268,7 +270,9 @@ async fn collect_function(
         },
     };
 
-    let grants_url = ctx.exhaustive || policies_may_grant(&function, "lambda:InvokeFunctionUrl");
+    let grants_url = ctx.exhaustive
+        || ctx.all_function_urls
+        || policies_may_grant(&function, "lambda:InvokeFunctionUrl");
     let has_policy = ctx.exhaustive || has_any_policy(&function);
     let (urls, invoke_configs) = futures::join!(
         async {

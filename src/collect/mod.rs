@@ -34,6 +34,9 @@ pub struct CollectOptions {
     pub regions: RegionSelection,
     /// Fetch URL and async-invoke configs for every function, not only where relevant.
     pub exhaustive: bool,
+    /// Fetch function URL configs for every function: drift needs to see URLs that no
+    /// resource policy makes reachable yet (one more request per function).
+    pub all_function_urls: bool,
     /// Share of each published quota the auditor may use (0 < f ≤ 1).
     pub rate_fraction: f64,
 }

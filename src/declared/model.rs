@@ -6,7 +6,7 @@
 //! Parsers fill in the service default for what a template leaves out (a CloudFormation
 //! function without `Timeout` runs with 3 seconds), because that is what the declaration means.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -36,7 +36,7 @@ impl<T> Declared<T> {
 }
 
 /// Where something is declared: the file, and the 1-based line and column when known.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Location {
     pub file: String,
     pub line: Option<u32>,

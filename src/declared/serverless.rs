@@ -863,10 +863,10 @@ impl<'a> Parser<'a> {
                     continue;
                 }
             };
-            if let Some(enabled) = config.get("enabled").filter(|_| !is_mapping_event(kind)) {
-                if self.boolean(enabled) == Ok(false) {
-                    continue;
-                }
+            if let Some(enabled) = config.get("enabled").filter(|_| !is_mapping_event(kind))
+                && self.boolean(enabled) == Ok(false)
+            {
+                continue;
             }
             match kind {
                 "http" | "httpApi" | "websocket" => {

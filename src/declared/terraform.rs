@@ -33,7 +33,13 @@ pub fn parse(
     } else {
         collect_state(file, root)?
     };
-    Ok(Builder::new(file, collected.format, collected.notes).build(&collected.resources))
+    Ok(Builder::new(
+        file,
+        collected.format,
+        collected.notes,
+        &collected.resources,
+    )
+    .build())
 }
 
 /// YAML accepts input that is not JSON (trailing commas, comments); Terraform never writes
@@ -69,6 +75,14 @@ struct Resource<'a> {
     kind: &'a str,
     attrs: Attr<'a>,
     location: Location,
+    /// Where it sits, to follow a plan's configuration references: the module instance
+    /// (`module.api["eu"]`, empty at the root), the resource name and the instance key
+    /// (`["a"]`, `[0]` or empty).
+    module: String,
+    name: &'a str,
+    index: String,
+    /// The resource's `expressions` in a plan's configuration.
+    expressions: Option<&'a Node>,
 }
 
 struct Collected<'a> {
@@ -143,23 +157,30 @@ fn state_resource<'a>(file: &str, node: &'a Node, out: &mut Collected<'a>) {
         node.get("type").and_then(Node::as_str),
         node.get("name").and_then(Node::as_str),
     ) else {
-        out.notes
-            .push(format!("{location}: a resource without `type` or `name` was skipped"));
+        out.notes.push(format!(
+            "{location}: a resource without `type` or `name` was skipped"
+        ));
         return;
     };
-    let base = match node.get("module").and_then(Node::as_str) {
-        Some(module) => format!("{module}.{kind}.{name}"),
-        None => format!("{kind}.{name}"),
+    let module = node
+        .get("module")
+        .and_then(Node::as_str)
+        .unwrap_or_default();
+    let base = match module {
+        "" => format!("{kind}.{name}"),
+        module => format!("{module}.{kind}.{name}"),
     };
     for instance in seq_or_empty(node.get("instances")) {
         // A deposed object is an old copy that the next apply destroys.
         if instance.get("deposed").is_some_and(|d| !d.is_null()) {
             continue;
         }
-        let address = format!("{base}{}", index_suffix(instance.get("index_key")));
+        let index = index_suffix(instance.get("index_key"));
+        let address = format!("{base}{index}");
         let Some(attributes) = instance.get("attributes").filter(|a| a.as_map().is_some()) else {
-            out.notes
-                .push(format!("{address}: an instance without `attributes` was skipped"));
+            out.notes.push(format!(
+                "{address}: an instance without `attributes` was skipped"
+            ));
             continue;
         };
         out.resources.push(Resource {
@@ -167,6 +188,10 @@ fn state_resource<'a>(file: &str, node: &'a Node, out: &mut Collected<'a>) {
             kind,
             attrs: Attr::known(attributes),
             location: location.clone(),
+            module: module.to_string(),
+            name,
+            index,
+            expressions: None,
         });
     }
 }
@@ -198,8 +223,17 @@ fn collect_show_json<'a>(file: &str, root: &'a Node) -> Result<Collected<'a>, De
         });
     };
     let unknowns = after_unknown_by_address(root);
+    let expressions = configuration_expressions(root);
+    let planned = Planned {
+        unknowns: &unknowns,
+        expressions: &expressions,
+    };
     let mut collected = Collected::new(format);
-    let mut pending: Vec<(&Node, usize)> = values.get("root_module").map(|m| (m, 0)).into_iter().collect();
+    let mut pending: Vec<(&Node, usize)> = values
+        .get("root_module")
+        .map(|m| (m, 0))
+        .into_iter()
+        .collect();
     while let Some((module, depth)) = pending.pop() {
         if depth > MAX_MODULE_DEPTH {
             collected.notes.push(format!(
@@ -209,7 +243,7 @@ fn collect_show_json<'a>(file: &str, root: &'a Node) -> Result<Collected<'a>, De
             continue;
         }
         for resource in seq_or_empty(module.get("resources")) {
-            show_resource(file, resource, &unknowns, &mut collected);
+            show_resource(file, module, resource, &planned, &mut collected);
         }
         // Reversed so that the stack visits child modules in document order.
         for child in seq_or_empty(module.get("child_modules")).iter().rev() {
@@ -250,10 +284,83 @@ fn after_unknown_by_address(root: &Node) -> HashMap<&str, &Node> {
         .collect()
 }
 
+/// What a plan says beside `planned_values`: unknown values by resource address, and the
+/// configuration's expressions by (module path without instance keys, `type.name`).
+struct Planned<'p, 'a> {
+    unknowns: &'p HashMap<&'a str, &'a Node>,
+    expressions: &'p HashMap<(String, String), &'a Node>,
+}
+
+/// Each resource's `expressions` in `configuration`, whose module calls nest like the
+/// modules and whose addresses are relative to their module.
+fn configuration_expressions(root: &Node) -> HashMap<(String, String), &Node> {
+    let mut out = HashMap::new();
+    let mut pending: Vec<(String, &Node, usize)> = root
+        .get("configuration")
+        .and_then(|c| c.get("root_module"))
+        .map(|m| (String::new(), m, 0))
+        .into_iter()
+        .collect();
+    while let Some((path, module, depth)) = pending.pop() {
+        for resource in seq_or_empty(module.get("resources")) {
+            let address = resource.get("address").and_then(Node::as_str);
+            if let (Some(address), Some(expressions)) = (address, resource.get("expressions")) {
+                out.insert((path.clone(), address.to_string()), expressions);
+            }
+        }
+        if depth >= MAX_MODULE_DEPTH {
+            continue;
+        }
+        for (name, call) in module
+            .get("module_calls")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            if let (Some(name), Some(child)) = (name.as_str(), call.get("module")) {
+                let child_path = match path.as_str() {
+                    "" => format!("module.{name}"),
+                    parent => format!("{parent}.module.{name}"),
+                };
+                pending.push((child_path, child, depth + 1));
+            }
+        }
+    }
+    out
+}
+
+/// `module.a["x"].module.b[0]` → `module.a.module.b`.
+fn without_instance_keys(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let (mut in_key, mut in_string, mut escaped) = (false, false, false);
+    for c in address.chars() {
+        if !in_key {
+            if c == '[' {
+                in_key = true;
+            } else {
+                out.push(c);
+            }
+        } else if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c == ']' {
+            in_key = false;
+        }
+    }
+    out
+}
+
 fn show_resource<'a>(
     file: &str,
+    module: &'a Node,
     node: &'a Node,
-    unknowns: &HashMap<&str, &'a Node>,
+    planned: &Planned<'_, 'a>,
     out: &mut Collected<'a>,
 ) {
     if node.get("mode").and_then(Node::as_str) != Some("managed") {
@@ -264,23 +371,38 @@ fn show_resource<'a>(
         node.get("address").and_then(Node::as_str),
         node.get("type").and_then(Node::as_str),
     ) else {
-        out.notes
-            .push(format!("{location}: a resource without `address` or `type` was skipped"));
+        out.notes.push(format!(
+            "{location}: a resource without `address` or `type` was skipped"
+        ));
         return;
     };
     let Some(values) = node.get("values").filter(|v| v.as_map().is_some()) else {
-        out.notes
-            .push(format!("{address}: a resource without `values` was skipped"));
+        out.notes.push(format!(
+            "{address}: a resource without `values` was skipped"
+        ));
         return;
     };
+    let module = module
+        .get("address")
+        .and_then(Node::as_str)
+        .unwrap_or_default();
+    let name = node.get("name").and_then(Node::as_str).unwrap_or_default();
+    let expressions = planned
+        .expressions
+        .get(&(without_instance_keys(module), format!("{kind}.{name}")))
+        .copied();
     out.resources.push(Resource {
         address: address.to_string(),
         kind,
         attrs: Attr {
             node: Some(values),
-            unknown: unknowns.get(address).copied(),
+            unknown: planned.unknowns.get(address).copied(),
         },
         location,
+        module: module.to_string(),
+        name,
+        index: index_suffix(node.get("index")),
+        expressions,
     });
 }
 
@@ -393,8 +515,10 @@ impl<'a> Attr<'a> {
 
     fn int(self) -> Read<i32> {
         self.read(|n| match (&n.value, n.as_i64()) {
-            (NodeValue::Scalar(s), Some(i)) if s.plain => i32::try_from(i)
-                .map_or_else(|_| Read::Wrong(format!("is {i}, out of range")), Read::Known),
+            (NodeValue::Scalar(s), Some(i)) if s.plain => i32::try_from(i).map_or_else(
+                |_| Read::Wrong(format!("is {i}, out of range")),
+                Read::Known,
+            ),
             _ => wrong(n, "a whole number"),
         })
     }
@@ -538,8 +662,9 @@ enum Link {
     Missing(String),
 }
 
-struct Builder<'f> {
-    file: &'f str,
+struct Builder<'r> {
+    file: &'r str,
+    resources: &'r [Resource<'r>],
     format: SourceFormat,
     notes: Vec<String>,
     functions: Vec<DeclaredFunction>,
@@ -566,10 +691,16 @@ const FUNCTION_ATTRIBUTES: [(&str, &str); 12] = [
     ("reserved_concurrency", "reserved_concurrent_executions"),
 ];
 
-impl<'f> Builder<'f> {
-    fn new(file: &'f str, format: SourceFormat, notes: Vec<String>) -> Self {
+impl<'r> Builder<'r> {
+    fn new(
+        file: &'r str,
+        format: SourceFormat,
+        notes: Vec<String>,
+        resources: &'r [Resource<'r>],
+    ) -> Self {
         Builder {
             file,
+            resources,
             format,
             notes,
             functions: Vec::new(),
@@ -581,7 +712,8 @@ impl<'f> Builder<'f> {
         }
     }
 
-    fn build(mut self, resources: &[Resource]) -> DeclaredEstate {
+    fn build(mut self) -> DeclaredEstate {
+        let resources = self.resources;
         // Functions and roles first: the other resources attach to them.
         for resource in resources {
             match resource.kind {
@@ -606,7 +738,9 @@ impl<'f> Builder<'f> {
             "aws_iam_role_policy" => self.role_policy(resource),
             "aws_iam_role_policy_attachment" => self.role_policy_attachment(resource),
             "aws_iam_policy_attachment" => self.policy_attachment(resource),
-            kind if kind.starts_with("aws_api_gateway_") || kind.starts_with("aws_apigatewayv2_") => {
+            kind if kind.starts_with("aws_api_gateway_")
+                || kind.starts_with("aws_apigatewayv2_") =>
+            {
                 *self.not_compared.entry(kind.to_string()).or_default() += 1;
             }
             _ => {}
@@ -636,20 +770,36 @@ impl<'f> Builder<'f> {
         let missing_name = Declared::Unknown("no `function_name`".into());
         let function = DeclaredFunction {
             origin,
-            name: n.declared("function_name", a.get("function_name").string(), missing_name),
+            name: n.declared(
+                "function_name",
+                a.get("function_name").string(),
+                missing_name,
+            ),
             region: arn.as_deref().and_then(region_from_arn),
             runtime: optional_text(&mut n, a, "runtime"),
             handler: optional_text(&mut n, a, "handler"),
             timeout_seconds: n.declared("timeout", a.get("timeout").int(), Declared::Known(3)),
-            memory_mb: n.declared("memory_size", a.get("memory_size").int(), Declared::Known(128)),
+            memory_mb: n.declared(
+                "memory_size",
+                a.get("memory_size").int(),
+                Declared::Known(128),
+            ),
             architectures: architectures(&mut n, a),
             role: role_ref(&mut n, a),
             environment: environment(&mut n, a),
-            layers: n.declared("layers", a.get("layers").strings(), Declared::Known(Vec::new())),
+            layers: n.declared(
+                "layers",
+                a.get("layers").strings(),
+                Declared::Known(Vec::new()),
+            ),
             vpc: vpc(&mut n, a),
             tracing_mode: n.declared(
                 "tracing_config[0].mode",
-                a.get("tracing_config").at(0).get("mode").string().non_empty(),
+                a.get("tracing_config")
+                    .at(0)
+                    .get("mode")
+                    .string()
+                    .non_empty(),
                 Declared::Known("PassThrough".into()),
             ),
             reserved_concurrency: reserved_concurrency(&mut n, a),
@@ -660,7 +810,9 @@ impl<'f> Builder<'f> {
             event_sources_complete: true,
             attribute_locations: FUNCTION_ATTRIBUTES
                 .iter()
-                .filter_map(|(ours, theirs)| Some((ours.to_string(), a.get(theirs).location(self.file)?)))
+                .filter_map(|(ours, theirs)| {
+                    Some((ours.to_string(), a.get(theirs).location(self.file)?))
+                })
                 .collect(),
         };
         self.keys.push(FunctionKeys {
@@ -670,11 +822,60 @@ impl<'f> Builder<'f> {
         self.functions.push(function);
     }
 
-    /// Finds the function a permission, URL or mapping names.
-    fn find_function(&mut self, address: &str, name: &str, read: Read<String>) -> Link {
+    /// The address of the `kind` resource that `attribute` refers to in a plan's
+    /// configuration (`aws_lambda_function.export[each.key].arn`), when one instance fits:
+    /// the one named by a literal key, the only one, or the one with the referring
+    /// resource's own key (both made by the same `for_each`).
+    fn referenced(&self, resource: &Resource, attribute: &str, kind: &str) -> Option<String> {
+        let references = resource
+            .expressions?
+            .get(attribute)?
+            .get("references")?
+            .as_seq()?;
+        let prefix = format!("{kind}.");
+        let reference = references
+            .iter()
+            .filter_map(Node::as_str)
+            .find_map(|r| r.strip_prefix(prefix.as_str()))?;
+        let (name, rest) =
+            reference.split_at(reference.find(['.', '[']).unwrap_or(reference.len()));
+        let literal = rest
+            .strip_prefix('[')
+            .and_then(|r| r.split_once(']'))
+            .map(|(key, _)| key)
+            .filter(|k| {
+                k.starts_with('"') || (!k.is_empty() && k.chars().all(|c| c.is_ascii_digit()))
+            });
+        let candidates: Vec<&Resource> = self
+            .resources
+            .iter()
+            .filter(|r| r.kind == kind && r.name == name && r.module == resource.module)
+            .collect();
+        let chosen = match literal {
+            Some(key) => candidates.iter().find(|r| r.index == format!("[{key}]")),
+            None if candidates.len() == 1 => candidates.first(),
+            None => candidates
+                .iter()
+                .find(|r| !r.index.is_empty() && r.index == resource.index),
+        }?;
+        Some(chosen.address.clone())
+    }
+
+    /// Finds the function a permission, URL or mapping names, by value or, when the value
+    /// is computed at apply time, by the configuration's reference.
+    fn find_function(&mut self, resource: &Resource, name: &str, read: Read<String>) -> Link {
+        let address = &resource.address;
         let text = match read {
             Read::Known(text) => text,
-            Read::Unknown => return Link::Unknown,
+            Read::Unknown => {
+                let target = self.referenced(resource, name, "aws_lambda_function");
+                return match target
+                    .and_then(|t| self.functions.iter().position(|f| f.origin.key == t))
+                {
+                    Some(index) => Link::Found(index, None),
+                    None => Link::Unknown,
+                };
+            }
             Read::Absent => return Link::Missing(format!("no `{name}`")),
             Read::Wrong(what) => {
                 self.notes.push(format!("{address}: `{name}` {what}"));
@@ -691,7 +892,9 @@ impl<'f> Builder<'f> {
         });
         match found {
             Some(index) => Link::Found(index, target.qualifier),
-            None => Link::Missing(format!("function `{text}`, which this file does not declare")),
+            None => Link::Missing(format!(
+                "function `{text}`, which this file does not declare"
+            )),
         }
     }
 
@@ -714,20 +917,36 @@ impl<'f> Builder<'f> {
 
     fn permission(&mut self, resource: &Resource) {
         let a = resource.attrs;
-        let link = self.find_function(&resource.address, "function_name", a.get("function_name").string());
+        let link = self.find_function(resource, "function_name", a.get("function_name").string());
         let Link::Found(index, target_qualifier) = link else {
-            return self.unlinked(&resource.address, "permission", link, |f| f.permissions_complete = false);
+            return self.unlinked(&resource.address, "permission", link, |f| {
+                f.permissions_complete = false
+            });
         };
         let mut n = Notes {
             address: &resource.address,
             notes: &mut self.notes,
         };
         let permission = DeclaredPermission {
-            action: n.declared("action", a.get("action").string(), Declared::Unknown("no `action`".into())),
-            principal: n.declared("principal", a.get("principal").string(), Declared::Unknown("no `principal`".into())),
+            action: n.declared(
+                "action",
+                a.get("action").string(),
+                Declared::Unknown("no `action`".into()),
+            ),
+            principal: n.declared(
+                "principal",
+                a.get("principal").string(),
+                Declared::Unknown("no `principal`".into()),
+            ),
             source_arn: n.optional_declared("source_arn", a.get("source_arn").string().non_empty()),
-            source_account: n.optional_declared("source_account", a.get("source_account").string().non_empty()),
-            function_url_auth_type: n.optional("function_url_auth_type", a.get("function_url_auth_type").string().non_empty()),
+            source_account: n.optional_declared(
+                "source_account",
+                a.get("source_account").string().non_empty(),
+            ),
+            function_url_auth_type: n.optional(
+                "function_url_auth_type",
+                a.get("function_url_auth_type").string().non_empty(),
+            ),
             qualifier: n
                 .optional("qualifier", a.get("qualifier").string().non_empty())
                 .or(target_qualifier),
@@ -740,11 +959,14 @@ impl<'f> Builder<'f> {
 
     fn url(&mut self, resource: &Resource) {
         let a = resource.attrs;
-        let link = self.find_function(&resource.address, "function_name", a.get("function_name").string());
+        let link = self.find_function(resource, "function_name", a.get("function_name").string());
         let Link::Found(index, target_qualifier) = link else {
             return self.unlinked(&resource.address, "function URL", link, |f| {
                 if f.url == Declared::Known(None) {
-                    f.url = Declared::Unknown("a function URL in this file names a function known only after apply".into());
+                    f.url = Declared::Unknown(
+                        "a function URL in this file names a function known only after apply"
+                            .into(),
+                    );
                 }
             });
         };
@@ -769,11 +991,15 @@ impl<'f> Builder<'f> {
         };
         // One URL per function in the model: the unqualified one wins over an alias's.
         let replace = match &function.url {
-            Declared::Known(Some(existing)) => existing.qualifier.is_some() && url.qualifier.is_none(),
+            Declared::Known(Some(existing)) => {
+                existing.qualifier.is_some() && url.qualifier.is_none()
+            }
             _ => true,
         };
         if replace {
-            function.attribute_locations.insert("url".into(), url.location.clone());
+            function
+                .attribute_locations
+                .insert("url".into(), url.location.clone());
             function.url = Declared::Known(Some(url));
         } else {
             self.notes.push(format!(
@@ -789,7 +1015,7 @@ impl<'f> Builder<'f> {
             Read::Absent => a.get("function_arn").string(),
             read => read,
         };
-        let link = self.find_function(&resource.address, "function_name", target);
+        let link = self.find_function(resource, "function_name", target);
         let Link::Found(index, _) = link else {
             return self.unlinked(&resource.address, "event source mapping", link, |f| {
                 f.event_sources_complete = false
@@ -805,7 +1031,9 @@ impl<'f> Builder<'f> {
                 a.get("event_source_arn").string().non_empty(),
                 Declared::Unknown("no `event_source_arn` (a self-managed source)".into()),
             ),
-            enabled: n.optional("enabled", a.get("enabled").boolean()).unwrap_or(true),
+            enabled: n
+                .optional("enabled", a.get("enabled").boolean())
+                .unwrap_or(true),
             batch_size: n.optional("batch_size", a.get("batch_size").int()),
             location: resource.location.clone(),
         };
@@ -822,12 +1050,19 @@ impl<'f> Builder<'f> {
             address: &resource.address,
             notes: &mut self.notes,
         };
-        let name = n.declared("name", a.get("name").string(), Declared::Unknown("no `name`".into()));
-        let (managed_policy_arns, managed_complete) =
-            match n.declared("managed_policy_arns", a.get("managed_policy_arns").strings(), Declared::Known(Vec::new())) {
-                Declared::Known(arns) => (arns.into_iter().map(Declared::Known).collect(), true),
-                Declared::Unknown(_) => (Vec::new(), false),
-            };
+        let name = n.declared(
+            "name",
+            a.get("name").string(),
+            Declared::Unknown("no `name`".into()),
+        );
+        let (managed_policy_arns, managed_complete) = match n.declared(
+            "managed_policy_arns",
+            a.get("managed_policy_arns").strings(),
+            Declared::Known(Vec::new()),
+        ) {
+            Declared::Known(arns) => (arns.into_iter().map(Declared::Known).collect(), true),
+            Declared::Unknown(_) => (Vec::new(), false),
+        };
         let (inline_policies, inline_complete) = inline_policies(&mut n, a, file);
         if !(managed_complete && inline_complete) {
             n.notes.push(format!(
@@ -855,6 +1090,11 @@ impl<'f> Builder<'f> {
         let name = match role {
             Read::Known(name) => role_name_from(&name).to_string(),
             Read::Unknown => {
+                let target = self.referenced(resource, "role", "aws_iam_role");
+                let found = target.and_then(|t| self.roles.iter().position(|r| r.origin.key == t));
+                if found.is_some() {
+                    return found;
+                }
                 self.notes.push(format!(
                     "{}: the role is known only after apply, so no role's policies are taken as complete",
                     resource.address
@@ -863,15 +1103,21 @@ impl<'f> Builder<'f> {
                 return None;
             }
             Read::Absent => {
-                self.notes.push(format!("{}: no `role`; not compared", resource.address));
+                self.notes
+                    .push(format!("{}: no `role`; not compared", resource.address));
                 return None;
             }
             Read::Wrong(what) => {
-                self.notes.push(format!("{}: `role` {what}; not compared", resource.address));
+                self.notes
+                    .push(format!("{}: `role` {what}; not compared", resource.address));
                 return None;
             }
         };
-        if let Some(index) = self.roles.iter().position(|r| r.name.known() == Some(&name)) {
+        if let Some(index) = self
+            .roles
+            .iter()
+            .position(|r| r.name.known() == Some(&name))
+        {
             return Some(index);
         }
         self.notes.push(format!(
@@ -900,7 +1146,11 @@ impl<'f> Builder<'f> {
             notes: &mut self.notes,
         };
         let policy = DeclaredInlinePolicy {
-            name: n.declared("name", a.get("name").string(), Declared::Unknown("no `name`".into())),
+            name: n.declared(
+                "name",
+                a.get("name").string(),
+                Declared::Unknown("no `name`".into()),
+            ),
             document: policy_document(&mut n, a.get("policy")),
             location: resource.location.clone(),
         };
@@ -954,25 +1204,55 @@ impl<'f> Builder<'f> {
         }
     }
 
-    /// A function whose role ARN is a declared role's `arn` (or, for a role only known by
-    /// name from its attachments, ends in that name) refers to that role.
+    /// Functions whose role is declared in the file refer to it by key.
     fn link_roles(&mut self) {
-        for function in &mut self.functions {
-            let DeclaredRoleRef::Arn { arn: Declared::Known(arn) } = &function.role else {
-                continue;
-            };
-            let by_arn = self.role_arns.iter().position(|r| r.as_deref() == Some(arn.as_str()));
-            let by_name = || {
-                let name = role_name_from(arn);
-                self.roles.iter().zip(&self.role_arns).position(|(role, role_arn)| {
-                    role_arn.is_none() && !role.complete && role.name.known().map(String::as_str) == Some(name)
-                })
-            };
-            if let Some(role) = by_arn.or_else(by_name).and_then(|i| self.roles.get(i)) {
+        let resources = self.resources;
+        let targets: Vec<Option<usize>> = resources
+            .iter()
+            .filter(|r| r.kind == "aws_lambda_function")
+            .zip(&self.functions)
+            .map(|(resource, function)| self.declared_role(resource, &function.role))
+            .collect();
+        for (function, target) in self.functions.iter_mut().zip(targets) {
+            if let Some(role) = target.and_then(|i| self.roles.get(i)) {
                 function.role = DeclaredRoleRef::Declared {
                     key: role.key.clone(),
                 };
             }
+        }
+    }
+
+    /// The role with the function's role ARN as its `arn`; a role only known by name from
+    /// its attachments whose name ends the ARN; in a plan, the role the configuration
+    /// refers to when the ARN is computed.
+    fn declared_role(&self, resource: &Resource, role: &DeclaredRoleRef) -> Option<usize> {
+        match role {
+            DeclaredRoleRef::Arn {
+                arn: Declared::Known(arn),
+            } => {
+                let name = role_name_from(arn);
+                let by_name = || {
+                    self.roles
+                        .iter()
+                        .zip(&self.role_arns)
+                        .position(|(role, role_arn)| {
+                            role_arn.is_none()
+                                && !role.complete
+                                && role.name.known().map(String::as_str) == Some(name)
+                        })
+                };
+                self.role_arns
+                    .iter()
+                    .position(|r| r.as_deref() == Some(arn.as_str()))
+                    .or_else(by_name)
+            }
+            DeclaredRoleRef::Arn {
+                arn: Declared::Unknown(_),
+            } => {
+                let target = self.referenced(resource, "role", "aws_iam_role")?;
+                self.roles.iter().position(|r| r.origin.key == target)
+            }
+            _ => None,
         }
     }
 
@@ -1024,7 +1304,11 @@ fn optional_text(n: &mut Notes, a: Attr, name: &str) -> Declared<Option<String>>
 
 fn architectures(n: &mut Notes, a: Attr) -> Declared<Vec<String>> {
     let x86 = || vec!["x86_64".to_string()];
-    match n.declared("architectures", a.get("architectures").strings(), Declared::Known(x86())) {
+    match n.declared(
+        "architectures",
+        a.get("architectures").strings(),
+        Declared::Known(x86()),
+    ) {
         Declared::Known(list) if list.is_empty() => Declared::Known(x86()),
         other => other,
     }
@@ -1043,8 +1327,15 @@ fn role_ref(n: &mut Notes, a: Attr) -> DeclaredRoleRef {
 
 fn reserved_concurrency(n: &mut Notes, a: Attr) -> Declared<Option<i32>> {
     // -1 is the provider's "no reservation".
-    let read = a.get("reserved_concurrent_executions").int().map(|c| (c >= 0).then_some(c));
-    n.declared("reserved_concurrent_executions", read, Declared::Known(None))
+    let read = a
+        .get("reserved_concurrent_executions")
+        .int()
+        .map(|c| (c >= 0).then_some(c));
+    n.declared(
+        "reserved_concurrent_executions",
+        read,
+        Declared::Known(None),
+    )
 }
 
 fn environment(n: &mut Notes, a: Attr) -> Declared<BTreeMap<String, Declared<SecretText>>> {
@@ -1062,7 +1353,11 @@ fn environment(n: &mut Notes, a: Attr) -> Declared<BTreeMap<String, Declared<Sec
             let Some(key) = key.as_str() else { continue };
             let value = match variables.get(key).string() {
                 Read::Absent => continue,
-                read => n.declared(&format!("environment variable {key}"), read, Declared::Unknown(String::new())),
+                read => n.declared(
+                    &format!("environment variable {key}"),
+                    read,
+                    Declared::Unknown(String::new()),
+                ),
             };
             out.insert(key.to_string(), value.map(SecretText::new));
         }
@@ -1083,8 +1378,16 @@ fn vpc(n: &mut Notes, a: Attr) -> Declared<Option<DeclaredVpc>> {
         return Declared::Unknown(KNOWN_AFTER_APPLY.into());
     }
     let empty = Declared::Known(Vec::new());
-    let subnets = n.declared("vpc_config[0].subnet_ids", block.get("subnet_ids").strings(), empty.clone());
-    let groups = n.declared("vpc_config[0].security_group_ids", block.get("security_group_ids").strings(), empty);
+    let subnets = n.declared(
+        "vpc_config[0].subnet_ids",
+        block.get("subnet_ids").strings(),
+        empty.clone(),
+    );
+    let groups = n.declared(
+        "vpc_config[0].security_group_ids",
+        block.get("security_group_ids").strings(),
+        empty,
+    );
     match (subnets, groups) {
         (Declared::Known(subnet_ids), Declared::Known(security_group_ids)) => {
             if subnet_ids.is_empty() && security_group_ids.is_empty() {
@@ -1096,7 +1399,9 @@ fn vpc(n: &mut Notes, a: Attr) -> Declared<Option<DeclaredVpc>> {
                 }))
             }
         }
-        (Declared::Unknown(reason), _) | (_, Declared::Unknown(reason)) => Declared::Unknown(reason),
+        (Declared::Unknown(reason), _) | (_, Declared::Unknown(reason)) => {
+            Declared::Unknown(reason)
+        }
     }
 }
 
@@ -1109,21 +1414,31 @@ fn cors(n: &mut Notes, a: Attr) -> Declared<Option<DeclaredCors>> {
         return Declared::Known(None);
     }
     let empty = Declared::Known(Vec::new());
-    let origins = n.declared("cors[0].allow_origins", block.get("allow_origins").strings(), empty.clone());
-    let methods = n.declared("cors[0].allow_methods", block.get("allow_methods").strings(), empty);
+    let origins = n.declared(
+        "cors[0].allow_origins",
+        block.get("allow_origins").strings(),
+        empty.clone(),
+    );
+    let methods = n.declared(
+        "cors[0].allow_methods",
+        block.get("allow_methods").strings(),
+        empty,
+    );
     let credentials = n.declared(
         "cors[0].allow_credentials",
         block.get("allow_credentials").boolean(),
         Declared::Known(false),
     );
     match (origins, methods, credentials) {
-        (Declared::Known(allow_origins), Declared::Known(allow_methods), Declared::Known(allow_credentials)) => {
-            Declared::Known(Some(DeclaredCors {
-                allow_origins,
-                allow_methods,
-                allow_credentials,
-            }))
-        }
+        (
+            Declared::Known(allow_origins),
+            Declared::Known(allow_methods),
+            Declared::Known(allow_credentials),
+        ) => Declared::Known(Some(DeclaredCors {
+            allow_origins,
+            allow_methods,
+            allow_credentials,
+        })),
         (Declared::Unknown(reason), _, _)
         | (_, Declared::Unknown(reason), _)
         | (_, _, Declared::Unknown(reason)) => Declared::Unknown(reason),
@@ -1137,7 +1452,10 @@ fn inline_policies(n: &mut Notes, a: Attr, file: &str) -> (Vec<DeclaredInlinePol
     if blocks.is_unknown() {
         return (Vec::new(), false);
     }
-    let count = blocks.present().and_then(Node::as_seq).map_or(0, <[Node]>::len);
+    let count = blocks
+        .present()
+        .and_then(Node::as_seq)
+        .map_or(0, <[Node]>::len);
     let mut out = Vec::new();
     for index in 0..count {
         let block = blocks.at(index);
@@ -1148,11 +1466,13 @@ fn inline_policies(n: &mut Notes, a: Attr, file: &str) -> (Vec<DeclaredInlinePol
         {
             continue;
         }
-        let location = block
-            .location(file)
-            .unwrap_or_else(|| Location::file(file));
+        let location = block.location(file).unwrap_or_else(|| Location::file(file));
         out.push(DeclaredInlinePolicy {
-            name: n.declared("inline_policy.name", name, Declared::Unknown("no `name`".into())),
+            name: n.declared(
+                "inline_policy.name",
+                name,
+                Declared::Unknown("no `name`".into()),
+            ),
             document: policy_document(n, block.get("policy")),
             location,
         });
@@ -1162,7 +1482,11 @@ fn inline_policies(n: &mut Notes, a: Attr, file: &str) -> (Vec<DeclaredInlinePol
 
 /// Terraform stores policy documents as JSON text.
 fn policy_document(n: &mut Notes, policy: Attr) -> Declared<serde_json::Value> {
-    match n.declared("policy", policy.string(), Declared::Unknown("no `policy`".into())) {
+    match n.declared(
+        "policy",
+        policy.string(),
+        Declared::Unknown("no `policy`".into()),
+    ) {
         Declared::Known(text) => match serde_json::from_str(&text) {
             Ok(document) => Declared::Known(document),
             Err(e) => Declared::Unknown(n.wrong("policy", &format!("is not a JSON document: {e}"))),
@@ -1204,7 +1528,10 @@ mod tests {
         let text = "{\n  \"terraform_version\": \"0.11.14\",\n  \"version\": 3,\n  \"lineage\": \"x\",\n  \"modules\": []\n}";
         let err = parse_text("old.tfstate", text, &ResolveContext::default()).unwrap_err();
         assert_eq!(err.location, Location::at("old.tfstate", 3, 14));
-        assert_eq!(err.message, "Terraform state format version 3 is not supported (only 4)");
+        assert_eq!(
+            err.message,
+            "Terraform state format version 3 is not supported (only 4)"
+        );
     }
 
     #[test]
@@ -1223,9 +1550,18 @@ mod tests {
         ));
         let estate = parse_ok(&text);
         let f = &estate.functions[0];
-        assert_eq!(f.timeout_seconds, Declared::Unknown("`timeout` is a string, not a whole number".into()));
-        assert_eq!(f.memory_mb, Declared::Unknown("`memory_size` is 1000000000000, out of range".into()));
-        assert_eq!(f.layers, Declared::Unknown("`layers` is a string, not a list".into()));
+        assert_eq!(
+            f.timeout_seconds,
+            Declared::Unknown("`timeout` is a string, not a whole number".into())
+        );
+        assert_eq!(
+            f.memory_mb,
+            Declared::Unknown("`memory_size` is 1000000000000, out of range".into())
+        );
+        assert_eq!(
+            f.layers,
+            Declared::Unknown("`layers` is a string, not a list".into())
+        );
         assert_eq!(
             f.role,
             DeclaredRoleRef::Arn {
@@ -1236,7 +1572,12 @@ mod tests {
         assert!(matches!(&env["A"], Declared::Unknown(r) if r.contains("is a number")));
         assert!(env["B"].known().is_some());
         let notes = &estate.sources[0].notes;
-        assert!(notes.contains(&"aws_lambda_function.f: `timeout` is a string, not a whole number".to_string()), "{notes:?}");
+        assert!(
+            notes.contains(
+                &"aws_lambda_function.f: `timeout` is a string, not a whole number".to_string()
+            ),
+            "{notes:?}"
+        );
     }
 
     #[test]
@@ -1252,7 +1593,11 @@ mod tests {
                 "instances": [{"attributes": {"function_name": "d"}}]}"#,
         );
         let estate = parse_ok(&text);
-        let keys: Vec<&str> = estate.functions.iter().map(|f| f.origin.key.as_str()).collect();
+        let keys: Vec<&str> = estate
+            .functions
+            .iter()
+            .map(|f| f.origin.key.as_str())
+            .collect();
         assert_eq!(
             keys,
             [
@@ -1267,7 +1612,9 @@ mod tests {
     fn permission_by_qualified_arn() {
         let text = state(&format!(
             "{}, {}",
-            function_resource(r#"{"function_name": "f", "arn": "arn:aws:lambda:eu-west-1:111122223333:function:f"}"#),
+            function_resource(
+                r#"{"function_name": "f", "arn": "arn:aws:lambda:eu-west-1:111122223333:function:f"}"#
+            ),
             r#"{"mode": "managed", "type": "aws_lambda_permission", "name": "p",
                 "instances": [{"attributes": {"function_name": "arn:aws:lambda:eu-west-1:111122223333:function:f:live",
                   "action": "lambda:InvokeFunction", "principal": "s3.amazonaws.com", "qualifier": "",
@@ -1281,8 +1628,16 @@ mod tests {
         assert_eq!(f.permissions.len(), 1);
         assert_eq!(f.permissions[0].qualifier.as_deref(), Some("live"));
         assert_eq!(f.permissions[0].source_arn, None);
-        assert_eq!(f.permissions[0].source_account, Some(Declared::Known("111122223333".into())));
-        assert!(estate.sources[0].notes.iter().any(|n| n.starts_with("aws_lambda_permission.other: permission for function `g`")));
+        assert_eq!(
+            f.permissions[0].source_account,
+            Some(Declared::Known("111122223333".into()))
+        );
+        assert!(
+            estate.sources[0]
+                .notes
+                .iter()
+                .any(|n| n.starts_with("aws_lambda_permission.other: permission for function `g`"))
+        );
     }
 
     #[test]
@@ -1317,7 +1672,10 @@ mod tests {
         assert_eq!(f.role, DeclaredRoleRef::Arn { arn: unknown() });
         let env = f.environment.known().unwrap();
         assert!(env["KNOWN"].known().is_some());
-        assert_eq!(env["TABLE"].clone().map(|_| ()), Declared::Unknown(KNOWN_AFTER_APPLY.into()));
+        assert_eq!(
+            env["TABLE"].clone().map(|_| ()),
+            Declared::Unknown(KNOWN_AFTER_APPLY.into())
+        );
         // The permission may be this function's: its permissions are not complete.
         assert!(f.permissions.is_empty());
         assert!(!f.permissions_complete);
@@ -1327,10 +1685,19 @@ mod tests {
     #[test]
     fn targets() {
         let t = parse_target("123456789012:function:f:2");
-        assert_eq!((t.name.as_str(), t.region, t.qualifier.as_deref()), ("f", None, Some("2")));
+        assert_eq!(
+            (t.name.as_str(), t.region, t.qualifier.as_deref()),
+            ("f", None, Some("2"))
+        );
         let t = parse_target("arn:aws-cn:lambda:cn-north-1:1:function:f");
-        assert_eq!((t.name.as_str(), t.region.as_deref(), t.qualifier), ("f", Some("cn-north-1"), None));
-        assert_eq!(region_from_arn("arn:aws:lambda:us-east-1:1:function:f"), Some("us-east-1".into()));
+        assert_eq!(
+            (t.name.as_str(), t.region.as_deref(), t.qualifier),
+            ("f", Some("cn-north-1"), None)
+        );
+        assert_eq!(
+            region_from_arn("arn:aws:lambda:us-east-1:1:function:f"),
+            Some("us-east-1".into())
+        );
         assert_eq!(region_from_arn("arn:aws:iam::1:role/f"), None);
         assert_eq!(role_name_from("arn:aws:iam::1:role/path/to/r"), "r");
     }

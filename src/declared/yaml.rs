@@ -70,9 +70,12 @@ impl Node {
 
     pub fn as_i64(&self) -> Option<i64> {
         let text = self.as_str()?.trim();
-        text.parse::<i64>()
-            .ok()
-            .or_else(|| text.parse::<f64>().ok().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+        text.parse::<i64>().ok().or_else(|| {
+            text.parse::<f64>()
+                .ok()
+                .filter(|f| f.fract() == 0.0)
+                .map(|f| f as i64)
+        })
     }
 
     pub fn as_seq(&self) -> Option<&[Node]> {
@@ -233,7 +236,10 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                         mark,
                         entries,
                         ..
-                    }) => (anchor, node_at(NodeValue::Map(merge_keys(entries)), tag, mark)),
+                    }) => (
+                        anchor,
+                        node_at(NodeValue::Map(merge_keys(entries)), tag, mark),
+                    ),
                     None => return Err(error("unbalanced collection end".into())),
                 };
                 remember(&mut anchors, anchor, &node);
@@ -355,7 +361,13 @@ mod tests {
     #[test]
     fn keeps_tags_lines_and_columns() {
         let doc = parse("Resources:\n  Fn:\n    Role: !GetAtt Role.Arn\n").unwrap();
-        let role = doc.get("Resources").unwrap().get("Fn").unwrap().get("Role").unwrap();
+        let role = doc
+            .get("Resources")
+            .unwrap()
+            .get("Fn")
+            .unwrap()
+            .get("Role")
+            .unwrap();
         assert_eq!(role.tag.as_deref(), Some("!GetAtt"));
         assert_eq!(role.local_tag(), Some("GetAtt"));
         assert_eq!(role.as_str(), Some("Role.Arn"));
@@ -375,7 +387,10 @@ mod tests {
         let err = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.line >= 1, "{err}");
         let err = parse(&"[".repeat(10_000)).unwrap_err();
-        assert!(err.message.contains("nesting") || err.message.contains("recursion"), "{err}");
+        assert!(
+            err.message.contains("nesting") || err.message.contains("recursion"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -393,8 +408,17 @@ mod tests {
     #[test]
     fn parses_json() {
         let doc = parse("{\"Resources\": {\"F\": {\"Type\": \"AWS::Lambda::Function\"}}}").unwrap();
-        let t = doc.get("Resources").unwrap().get("F").unwrap().get("Type").unwrap();
+        let t = doc
+            .get("Resources")
+            .unwrap()
+            .get("F")
+            .unwrap()
+            .get("Type")
+            .unwrap();
         assert_eq!(t.as_str(), Some("AWS::Lambda::Function"));
-        assert_eq!(doc.to_json()["Resources"]["F"]["Type"], "AWS::Lambda::Function");
+        assert_eq!(
+            doc.to_json()["Resources"]["F"]["Type"],
+            "AWS::Lambda::Function"
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 use super::Audit;
 use crate::checks::CheckSummary;
+use crate::declared::{DeclaredError, DeclaredSource};
 use crate::findings::{Finding, NotEvaluated, Severity};
 use crate::inventory::{AccountIdentity, CoverageGap, SkippedRegion};
 use crate::least_privilege::LeastPrivilege;
@@ -25,6 +26,15 @@ pub struct ReportV1<'a> {
     pub coverage: Coverage<'a>,
     /// Per function: granted versus needed (see `lambda-audit explain LA405`).
     pub least_privilege: Vec<LeastPrivilegeEntry<'a>>,
+    /// With `--declared`: the files the drift checks compared against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declared: Option<DeclaredSection<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct DeclaredSection<'a> {
+    pub sources: &'a [DeclaredSource],
+    pub errors: &'a [DeclaredError],
 }
 
 #[derive(Serialize)]
@@ -125,6 +135,10 @@ pub fn build<'a>(audit: &Audit<'a>) -> ReportV1<'a> {
                 },
             })
             .collect(),
+        declared: audit.declared.map(|d| DeclaredSection {
+            sources: &d.sources,
+            errors: &d.errors,
+        }),
     }
 }
 

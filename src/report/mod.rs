@@ -4,12 +4,15 @@ pub mod json;
 pub mod text;
 
 use crate::checks::CheckResults;
+use crate::declared::DeclaredEstate;
 use crate::inventory::Inventory;
 
 /// Everything a renderer needs: the inventory the checks ran on and what they found.
 pub struct Audit<'a> {
     pub inventory: &'a Inventory,
     pub results: &'a CheckResults,
+    /// What `--declared` read, when given: the drift section lists its sources and errors.
+    pub declared: Option<&'a DeclaredEstate>,
 }
 
 /// Replaces control characters (ANSI escapes, carriage returns, NUL) with visible escapes,

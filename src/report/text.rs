@@ -2,6 +2,7 @@
 //! evaluated and why.
 
 use super::{Audit, sanitize_for_terminal as clean};
+use crate::declared::DeclaredEstate;
 use crate::findings::{Finding, Severity};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -69,6 +70,9 @@ pub fn render(audit: &Audit<'_>) -> String {
             );
             let _ = writeln!(out, "      {}", clean(&f.message));
             let _ = writeln!(out, "      resource: {}", clean(&f.resource_arn));
+            if let Some(at) = &f.declared_at {
+                let _ = writeln!(out, "      declared at: {}", clean(&at.to_string()));
+            }
             let _ = writeln!(out, "      how to fix: lambda-audit explain {}", f.check_id);
         }
     }
@@ -113,6 +117,10 @@ pub fn render(audit: &Audit<'_>) -> String {
         }
     }
 
+    if let Some(declared) = audit.declared {
+        drift_section(&mut out, declared, &results.findings);
+    }
+
     let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
     for f in &results.findings {
         *counts.entry(f.severity).or_default() += 1;
@@ -135,6 +143,65 @@ pub fn render(audit: &Audit<'_>) -> String {
         inventory.coverage_gaps.len()
     );
     out
+}
+
+/// What the drift checks compared against, and the drift they found, in one place.
+fn drift_section(out: &mut String, declared: &DeclaredEstate, findings: &[Finding]) {
+    let _ = writeln!(
+        out,
+        "\nDrift against {} declared source(s):",
+        declared.sources.len()
+    );
+    for source in &declared.sources {
+        let _ = writeln!(
+            out,
+            "  {} — {}, {} function(s){}",
+            clean(&source.file),
+            source.format,
+            source.functions,
+            source
+                .stack_name
+                .as_deref()
+                .map(|s| format!(", stack {}", clean(s)))
+                .unwrap_or_default()
+        );
+        if let Some(evidence) = &source.stack_evidence {
+            let _ = writeln!(out, "      stack: {}", clean(evidence));
+        }
+        for note in &source.notes {
+            let _ = writeln!(out, "      note: {}", clean(note));
+        }
+    }
+    for error in &declared.errors {
+        let _ = writeln!(out, "  error: {}", clean(&error.to_string()));
+    }
+    let drift: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.check_id.starts_with("LA5"))
+        .collect();
+    let count = |id: &str| drift.iter().filter(|f| f.check_id == id).count();
+    let _ = writeln!(
+        out,
+        "  {} declared function(s): {} not deployed (LA502); {} deployed function(s) declared nowhere (LA501); {} drift finding(s) in all.",
+        declared.functions.len(),
+        count("LA502"),
+        count("LA501"),
+        drift.len()
+    );
+    for f in drift.iter().filter(|f| f.check_id != "LA501") {
+        let _ = writeln!(
+            out,
+            "    [{}] {} {}: {}{}",
+            label(f.severity),
+            f.check_id,
+            clean(f.function_name.as_deref().unwrap_or(&f.resource_arn)),
+            clean(&f.title),
+            f.declared_at
+                .as_ref()
+                .map(|at| format!(" ({})", clean(&at.to_string())))
+                .unwrap_or_default()
+        );
+    }
 }
 
 fn label(severity: Severity) -> &'static str {

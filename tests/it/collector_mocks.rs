@@ -39,6 +39,7 @@ fn options() -> CollectOptions {
         aws: AwsSettings::default(),
         regions: RegionSelection::Configured,
         exhaustive: false,
+        all_function_urls: false,
         rate_fraction: 1.0,
     }
 }

@@ -568,6 +568,7 @@ fn options() -> CollectOptions {
         },
         regions: RegionSelection::List(vec![REGION.to_string()]),
         exhaustive: false,
+        all_function_urls: false,
         rate_fraction: 1.0,
     }
 }

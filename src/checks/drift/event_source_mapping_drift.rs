@@ -1,0 +1,108 @@
+//! LA507: event source mappings added or removed outside the declaration.
+
+use super::declaration;
+use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
+use crate::declared::Declared;
+use crate::findings::Severity;
+use serde_json::json;
+
+pub struct EventSourceMappingDrift;
+
+static META: CheckMeta = CheckMeta {
+    id: "LA507",
+    name: "event-source-mapping-drift",
+    family: Family::Drift,
+    severity: Severity::Medium,
+    summary: "Event source mapping (queue, stream) added or removed outside the declaration",
+    references: &["OWASP Serverless Top 10 A1:2017 Injection (event data injection)"],
+    doc: include_str!("../../../checks/LA507.md"),
+};
+
+impl Check for EventSourceMappingDrift {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, ctx: &CheckContext<'_>, out: &mut CheckOutput) {
+        let Some(view) = ctx.drift() else { return };
+        for (m, region, function) in view.deployed() {
+            let Some(mappings) = out.seen(&region.region, &function.arn, &region.event_source_mappings) else {
+                continue;
+            };
+            out.evaluated();
+            let declared = m.declared;
+            let qualified_prefix = format!("{}:", function.arn);
+            let deployed: Vec<_> = mappings
+                .iter()
+                .filter(|e| e.function_arn == function.arn || e.function_arn.starts_with(&qualified_prefix))
+                .collect();
+            let known: Vec<&str> = declared
+                .event_sources
+                .iter()
+                .filter_map(|s| s.source_arn.known().map(String::as_str))
+                .collect();
+            let unknown_count = declared
+                .event_sources
+                .iter()
+                .filter(|s| matches!(s.source_arn, Declared::Unknown(_)))
+                .count();
+            let unmatched: Vec<_> = deployed
+                .iter()
+                .filter(|e| !e.event_source_arn.as_deref().is_some_and(|a| known.contains(&a)))
+                .collect();
+            // Unresolved declared sources may stand for as many deployed mappings.
+            if declared.event_sources_complete && unmatched.len() > unknown_count {
+                for mapping in &unmatched {
+                    let source = mapping.event_source_arn.clone().unwrap_or_else(|| mapping.self_managed_endpoints.join(","));
+                    out.finding_at(
+                        FindingDraft {
+                            region: &region.region,
+                            resource_arn: &function.arn,
+                            function_name: Some(&function.name),
+                            severity: None,
+                            title: "Event source mapping was added outside the declaration".into(),
+                            message: format!(
+                                "{} receives events from {source} (mapping {}), which {} does not declare: whoever can write to that source now feeds this function.",
+                                function.name, mapping.uuid, declared.origin.location
+                            ),
+                            evidence: json!({
+                                "change": "added",
+                                "uuid": mapping.uuid,
+                                "event_source_arn": mapping.event_source_arn,
+                                "state": mapping.state,
+                                "declaration": declaration(declared),
+                            }),
+                            detail_key: format!("added:{}", mapping.uuid),
+                        },
+                        Some(&declared.origin.location),
+                    );
+                }
+            }
+            for source in &declared.event_sources {
+                let Declared::Known(arn) = &source.source_arn else { continue };
+                if !deployed.iter().any(|e| e.event_source_arn.as_deref() == Some(arn.as_str())) {
+                    out.finding_at(
+                        FindingDraft {
+                            region: &region.region,
+                            resource_arn: &function.arn,
+                            function_name: Some(&function.name),
+                            severity: Some(Severity::Low),
+                            title: "Declared event source mapping is not deployed".into(),
+                            message: format!(
+                                "{} is declared at {} to consume {arn}, but no such mapping is deployed: messages pile up unprocessed.",
+                                function.name, source.location
+                            ),
+                            evidence: json!({
+                                "change": "removed",
+                                "event_source_arn": arn,
+                                "declaration": declaration(declared),
+                            }),
+                            detail_key: format!("removed:{arn}"),
+                        },
+                        Some(&source.location),
+                    );
+                }
+            }
+        }
+    }
+}
