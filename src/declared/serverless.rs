@@ -863,11 +863,12 @@ impl<'a> Parser<'a> {
                     continue;
                 }
             };
-            if let Some(enabled) = config.get("enabled").filter(|_| !is_mapping_event(kind))
-                && self.boolean(enabled) == Ok(false)
-            {
-                continue;
-            }
+            // `enabled: false` disables a rule or mapping but the framework still creates the
+            // grant (for `alexaSkill` it becomes `lambda:DisableInvokeFunction`).
+            let disabled = match config.get("enabled").filter(|e| !e.is_null()) {
+                Some(enabled) => self.boolean(enabled) == Ok(false),
+                None => false,
+            };
             match kind {
                 "http" | "httpApi" | "websocket" => {
                     let api: &'static str = match kind {
@@ -962,13 +963,15 @@ impl<'a> Parser<'a> {
                     } else {
                         "alexa-connectedhome.amazon.com"
                     };
+                    let action = if disabled {
+                        "lambda:DisableInvokeFunction"
+                    } else {
+                        "lambda:InvokeFunction"
+                    };
                     // Restricted by an event-source token (the skill id), not a source ARN.
-                    function.permissions.push(permission(
-                        "lambda:InvokeFunction",
-                        principal,
-                        None,
-                        location,
-                    ));
+                    function
+                        .permissions
+                        .push(permission(action, principal, None, location));
                 }
                 "sqs" | "stream" | "msk" | "activemq" | "rabbitmq" | "kafka" => {
                     let source = self.event_source(kind, &config, location, common);
@@ -1405,8 +1408,7 @@ fn untagged(node: &Node) -> Node {
     }
 }
 
-/// Events whose `enabled` is a property of the mapping they create (kept, disabled), not a
-/// switch for the whole event.
+/// Events that create an event source mapping rather than a grant.
 fn is_mapping_event(kind: &str) -> bool {
     matches!(
         kind,
