@@ -139,7 +139,26 @@ fn locate<'a>(inventory: &'a Inventory, declared: &DeclaredFunction) -> Deployme
                 .map(|f| (*r, f, "stack tags"))
         })
     };
-    match by_name.or_else(by_tags) {
+    // CloudFormation names an unnamed function `<stack>-<logical id>-<suffix>`; where the
+    // stack tags are missing (emulators), that pattern is the evidence left.
+    let by_generated_name = || {
+        let stack = declared.origin.stack_name.as_deref()?;
+        if declared.name.known().is_some() {
+            return None;
+        }
+        let prefix = format!("{stack}-{}-", declared.origin.key);
+        regions.iter().find_map(|r| {
+            r.functions
+                .iter()
+                .find(|f| {
+                    f.name.starts_with(&prefix)
+                        && f.name.len() > prefix.len()
+                        && !f.name[prefix.len()..].contains('-')
+                })
+                .map(|f| (*r, f, "generated name"))
+        })
+    };
+    match by_name.or_else(by_tags).or_else(by_generated_name) {
         Some((region, function, matched_by)) => Deployment::Deployed {
             region,
             function,

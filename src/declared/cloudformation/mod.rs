@@ -473,14 +473,22 @@ impl<'t> TemplateReader<'_, 't> {
                 },
                 _ => None,
             };
-            if let Some(logical) = logical
-                && let Some(index) = self
+            if let Some(logical) = logical {
+                if let Some(index) = self
                     .estate
                     .functions
                     .iter()
                     .position(|f| f.origin.key == logical)
-            {
-                return Some((index, None));
+                {
+                    return Some((index, None));
+                }
+                // An alias: the permission or URL is on the alias of its function.
+                if self.resolver.resource_type(&logical) == Some("AWS::Lambda::Alias") {
+                    let alias = self.resolver.resource(&logical)?.get("Properties")?;
+                    let (index, _) = self.target_function(alias.get("FunctionName"))?;
+                    let name = self.string(alias.get("Name")).known().cloned().flatten()?;
+                    return Some((index, Some(name)));
+                }
             }
         }
         let text = self.string(Some(node)).known().cloned().flatten()?;
