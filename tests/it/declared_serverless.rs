@@ -466,3 +466,83 @@ fn serverless_url_true_and_provisioned_alias() {
     );
     assert_eq!(g.permissions.len(), 1);
 }
+
+#[test]
+fn serverless_event_arns_from_existing_apis_buses_and_roles() {
+    let text = r#"
+service: ev
+provider:
+  name: aws
+  runtime: nodejs20.x
+  region: eu-west-1
+  apiGateway:
+    restApiId: abc123
+  httpApi:
+    id: ${self:custom.httpApiId}
+  role: !GetAtt SharedRole.Arn
+custom:
+  httpApiId: h77
+functions:
+  f:
+    handler: h
+    events:
+      - http: GET /a
+      - httpApi: GET /b
+      - eventBridge:
+          name: on-order
+          eventBus: arn:aws:events:eu-west-1:111122223333:event-bus/orders
+          pattern: {source: [shop]}
+      - alexaSkill:
+          appId: amzn1.ask.skill.x
+          enabled: false
+      - kafka:
+          topic: t
+          bootstrapServers: [b:9092]
+  g:
+    handler: h
+    role: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/g-role
+"#;
+    let estate = parse("ev.yml", text, &[]);
+    let f = function(&estate, "f");
+    let arns: Vec<_> = f
+        .permissions
+        .iter()
+        .map(|p| (p.action.clone(), p.source_arn.clone()))
+        .collect();
+    assert_eq!(
+        arns,
+        vec![
+            (
+                known("lambda:InvokeFunction".to_string()),
+                Some(known(
+                    "arn:aws:execute-api:eu-west-1:111122223333:abc123/*/*".to_string()
+                ))
+            ),
+            (
+                known("lambda:InvokeFunction".to_string()),
+                Some(known(
+                    "arn:aws:execute-api:eu-west-1:111122223333:h77/*".to_string()
+                ))
+            ),
+            (
+                known("lambda:InvokeFunction".to_string()),
+                Some(known(
+                    "arn:aws:events:eu-west-1:111122223333:rule/orders/on-order".to_string()
+                ))
+            ),
+            (known("lambda:DisableInvokeFunction".to_string()), None),
+        ]
+    );
+    assert_eq!(f.event_sources.len(), 1);
+    assert!(is_unknown(&f.event_sources[0].source_arn));
+    assert!(
+        matches!(&f.role, DeclaredRoleRef::Unknown { reason } if reason.contains("SharedRole"))
+    );
+    assert_eq!(
+        function(&estate, "g").role,
+        DeclaredRoleRef::Arn {
+            arn: known("arn:aws:iam::111122223333:role/g-role".to_string())
+        }
+    );
+    assert!(estate.roles.is_empty());
+}
