@@ -33,6 +33,7 @@ mod check_la409;
 mod check_la410;
 mod collector_mocks;
 mod declared_serverless;
+mod declared_terraform;
 mod fuzz_regressions;
 mod guardrails;
 mod least_privilege;
