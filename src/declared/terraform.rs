@@ -1197,10 +1197,10 @@ impl<'r> Builder<'r> {
             resource.attrs.get("policy_arn").string(),
             Declared::Unknown("no `policy_arn`".into()),
         );
-        if let Some(role) = self.roles.get_mut(index) {
-            if arn.known().is_none() || !role.managed_policy_arns.contains(&arn) {
-                role.managed_policy_arns.push(arn);
-            }
+        if let Some(role) = self.roles.get_mut(index)
+            && (arn.known().is_none() || !role.managed_policy_arns.contains(&arn))
+        {
+            role.managed_policy_arns.push(arn);
         }
     }
 
