@@ -1683,6 +1683,76 @@ mod tests {
     }
 
     #[test]
+    fn instance_keys_are_stripped_from_module_paths() {
+        assert_eq!(
+            without_instance_keys(r#"module.a["x.]\"y"].module.b[0]"#),
+            "module.a.module.b"
+        );
+        assert_eq!(without_instance_keys(""), "");
+    }
+
+    #[test]
+    fn plan_references_follow_the_same_for_each_key() {
+        let change = |address: &str| {
+            format!(
+                r#"{{"address": {address:?}, "change": {{"after_unknown": {{"function_name": true, "role": true}}}}}}"#
+            )
+        };
+        let function = |key: &str| {
+            format!(
+                r#"{{"address": "module.m.aws_lambda_function.f[\"{key}\"]", "mode": "managed", "type": "aws_lambda_function",
+                    "name": "f", "index": "{key}", "values": {{"function_name": "fn-{key}"}}}}"#
+            )
+        };
+        let mapping = |key: &str| {
+            format!(
+                r#"{{"address": "module.m.aws_lambda_event_source_mapping.q[\"{key}\"]", "mode": "managed",
+                    "type": "aws_lambda_event_source_mapping", "name": "q", "index": "{key}",
+                    "values": {{"event_source_arn": "arn:aws:sqs:us-east-1:1:{key}"}}}}"#
+            )
+        };
+        let text = format!(
+            r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"child_modules": [{{"address": "module.m",
+  "resources": [{}, {}, {}, {}]}}]}}}},
+  "resource_changes": [{}, {}, {}, {}],
+  "configuration": {{"root_module": {{"module_calls": {{"m": {{"module": {{"resources": [
+    {{"address": "aws_lambda_event_source_mapping.q", "expressions": {{"function_name": {{"references": ["aws_lambda_function.f[each.key].arn", "aws_lambda_function.f"]}}}}}},
+    {{"address": "aws_lambda_function.f", "expressions": {{"role": {{"references": ["aws_iam_role.r.arn", "aws_iam_role.r"]}}}}}}]}}}}}}}}}}}}"#,
+            function("a"),
+            function("b"),
+            mapping("a"),
+            mapping("b"),
+            change(r#"module.m.aws_lambda_function.f["a"]"#),
+            change(r#"module.m.aws_lambda_function.f["b"]"#),
+            change(r#"module.m.aws_lambda_event_source_mapping.q["a"]"#),
+            change(r#"module.m.aws_lambda_event_source_mapping.q["b"]"#),
+        );
+        let estate = parse_ok(&text);
+        let sources: Vec<Vec<String>> = estate
+            .functions
+            .iter()
+            .map(|f| {
+                f.event_sources
+                    .iter()
+                    .filter_map(|e| e.source_arn.known().cloned())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            sources,
+            [["arn:aws:sqs:us-east-1:1:a"], ["arn:aws:sqs:us-east-1:1:b"]]
+        );
+        assert!(estate.functions.iter().all(|f| f.event_sources_complete));
+        // The role is not in the plan: the reference leads nowhere, the ARN stays unknown.
+        assert_eq!(
+            estate.functions[0].role,
+            DeclaredRoleRef::Arn {
+                arn: Declared::Unknown(KNOWN_AFTER_APPLY.into())
+            }
+        );
+    }
+
+    #[test]
     fn targets() {
         let t = parse_target("123456789012:function:f:2");
         assert_eq!(
