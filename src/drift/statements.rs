@@ -51,6 +51,9 @@ pub fn grants(statement: &Statement) -> Option<Vec<Grant>> {
             source_account = Some(value);
         } else if condition.key_is("lambda:FunctionUrlAuthType") {
             auth_type = Some(value);
+        } else if condition.key_is("lambda:InvokedViaFunctionUrl") {
+            // Scopes a grant to calls through the function URL (SAM writes it beside the
+            // URL grant); the URL itself is compared by LA506.
         } else {
             return None;
         }
@@ -114,19 +117,15 @@ fn optional_matches(declared: &Option<Declared<String>>, deployed: &Option<Strin
     }
 }
 
+/// Whether a deployed grant is the declared one. URL-scoping conditions
+/// (`lambda:FunctionUrlAuthType`, `lambda:InvokedViaFunctionUrl`) are not compared: they
+/// only narrow a grant to the URL, whose auth type LA506 compares, and some emulators drop
+/// them.
 pub fn permission_matches(declared: &DeclaredPermission, grant: &Grant) -> bool {
     declared_matches(&declared.principal, &grant.principal, normalize_principal)
         && declared_matches(&declared.action, &grant.action, identity)
         && optional_matches(&declared.source_arn, &grant.source_arn)
         && optional_matches(&declared.source_account, &grant.source_account)
-        && declared
-            .function_url_auth_type
-            .as_deref()
-            .map(str::to_ascii_uppercase)
-            == grant
-                .function_url_auth_type
-                .as_deref()
-                .map(str::to_ascii_uppercase)
 }
 
 /// An identity-policy statement reduced to what it grants: effect, actions, resources and

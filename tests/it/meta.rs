@@ -189,6 +189,14 @@ fn check_ids_are_stable() {
         ("LA408", "permissive-trust-policy"),
         ("LA409", "others-can-modify-function"),
         ("LA410", "role-unused"),
+        ("LA501", "unmanaged-function"),
+        ("LA502", "declared-function-missing"),
+        ("LA503", "function-configuration-drift"),
+        ("LA504", "environment-drift"),
+        ("LA505", "resource-policy-drift"),
+        ("LA506", "function-url-drift"),
+        ("LA507", "event-source-mapping-drift"),
+        ("LA508", "execution-role-drift"),
     ];
     let actual: Vec<(&str, &str)> = registry()
         .iter()

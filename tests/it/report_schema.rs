@@ -193,6 +193,7 @@ fn rendered(inv: &Inventory) -> Value {
     let text = render(&Audit {
         inventory: inv,
         results: &results,
+        declared: None,
     });
     serde_json::from_str(&text).expect("the JSON report parses")
 }
