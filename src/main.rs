@@ -67,7 +67,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Audit(args) => audit(args, cli.verbose, Mode::Audit),
         Command::Drift(args) => {
             if args.declared.is_empty() {
-                anyhow::bail!("drift needs --declared PATH (a template, serverless.yml, Terraform state, or a folder of them)");
+                anyhow::bail!(
+                    "drift needs --declared PATH (a template, serverless.yml, Terraform state, or a folder of them)"
+                );
             }
             audit(args, cli.verbose, Mode::Drift)
         }
@@ -220,7 +222,8 @@ fn audit(args: AuditArgs, verbose: u8, mode: Mode) -> anyhow::Result<u8> {
     let with_drift = !args.declared.is_empty();
     let inventory = load_inventory_with(&args.source, with_drift)?;
     let declared = with_drift.then(|| {
-        let ctx = ResolveContext::from_inventory(&inventory, args.parameters.iter().cloned().collect());
+        let ctx =
+            ResolveContext::from_inventory(&inventory, args.parameters.iter().cloned().collect());
         declared::load(&args.declared, &ctx)
     });
     if let Some(declared) = &declared {

@@ -164,6 +164,25 @@ fn locate<'a>(inventory: &'a Inventory, declared: &DeclaredFunction) -> Deployme
             function,
             matched_by,
         },
+        None if declared.name.known().is_none() => {
+            let untagged = regions
+                .iter()
+                .flat_map(|r| r.functions.iter().map(move |f| (r, f)))
+                .find_map(|(r, f)| Some((r, f.tags.unavailable_reason()?)));
+            match (&declared.origin.stack_name, untagged) {
+                (None, _) => Deployment::NotEvaluated {
+                    region: wanted_region.unwrap_or(&regions[0].region).to_string(),
+                    reason: "its name is generated at deployment and no deployed stack carries its logical id (pass --parameter AWS::StackName=NAME)".into(),
+                },
+                (Some(_), Some((region, reason))) => Deployment::NotEvaluated {
+                    region: region.region.clone(),
+                    reason: format!("its name is generated at deployment and the tags that identify its stack were not all collected: {reason}"),
+                },
+                (Some(_), None) => Deployment::Missing {
+                    region: wanted_region.unwrap_or(&regions[0].region).to_string(),
+                },
+            }
+        }
         None => Deployment::Missing {
             region: wanted_region.map(str::to_string).unwrap_or_else(|| {
                 regions

@@ -41,21 +41,23 @@ pub fn grants(statement: &Statement) -> Option<Vec<Grant>> {
     let mut source_account = None;
     let mut auth_type = None;
     for condition in &statement.conditions {
-        let value = match condition.values.as_slice() {
-            [one] => one.clone(),
-            _ => return None,
-        };
-        if condition.key_is("aws:SourceArn") {
-            source_arn = Some(value);
-        } else if condition.key_is("aws:SourceAccount") {
-            source_account = Some(value);
-        } else if condition.key_is("lambda:FunctionUrlAuthType") {
-            auth_type = Some(value);
-        } else if condition.key_is("lambda:InvokedViaFunctionUrl") {
-            // Scopes a grant to calls through the function URL (SAM writes it beside the
-            // URL grant); the URL itself is compared by LA506.
-        } else {
+        let is = |key: &str| condition.key_is(key);
+        if !(is("aws:SourceArn") || is("aws:SourceAccount") || is("lambda:FunctionUrlAuthType")) {
+            // Other conditions (`aws:PrincipalOrgID`, `lambda:EventSourceToken`,
+            // `lambda:InvokedViaFunctionUrl`) only narrow the grant; the declaration may not
+            // model them, and a narrower grant is no new exposure.
+            continue;
+        }
+        let [value] = condition.values.as_slice() else {
             return None;
+        };
+        let value = value.clone();
+        if is("aws:SourceArn") {
+            source_arn = Some(value);
+        } else if is("aws:SourceAccount") {
+            source_account = Some(value);
+        } else {
+            auth_type = Some(value);
         }
     }
     Some(

@@ -44,7 +44,10 @@ impl Check for DeclaredFunctionMissing {
                             "arn:{}:lambda:{region}:{}:function:{name}",
                             ctx.inventory.account.partition, ctx.inventory.account.account_id
                         ),
-                        None => format!("declared:{}#{}", declared.origin.location.file, declared.origin.key),
+                        None => format!(
+                            "declared:{}#{}",
+                            declared.origin.location.file, declared.origin.key
+                        ),
                     };
                     out.finding_at(
                         FindingDraft {

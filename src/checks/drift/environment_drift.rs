@@ -29,16 +29,25 @@ impl Check for EnvironmentDrift {
             let declared = match &m.declared.environment {
                 Declared::Known(vars) => vars,
                 Declared::Unknown(reason) => {
-                    out.not_evaluated(&region.region, &function.arn, format!("declared environment: {reason}"));
+                    out.not_evaluated(
+                        &region.region,
+                        &function.arn,
+                        format!("declared environment: {reason}"),
+                    );
                     continue;
                 }
             };
             if let Some(error) = &function.environment_error {
-                out.not_evaluated(&region.region, &function.arn, format!("the deployed environment could not be read: {error}"));
+                out.not_evaluated(
+                    &region.region,
+                    &function.arn,
+                    format!("the deployed environment could not be read: {error}"),
+                );
                 continue;
             }
             out.evaluated();
             let at = declared_at(m.declared, "environment");
+            let mut undigested: Vec<&str> = Vec::new();
             let mut report = |name: &str, change: &str, severity: Severity, message: String| {
                 out.finding_at(
                     FindingDraft {
@@ -46,7 +55,9 @@ impl Check for EnvironmentDrift {
                         resource_arn: &function.arn,
                         function_name: Some(&function.name),
                         severity: Some(severity),
-                        title: format!("Environment variable {name} {change} outside the declaration"),
+                        title: format!(
+                            "Environment variable {name} {change} outside the declaration"
+                        ),
                         message,
                         evidence: json!({
                             "variable": name,
@@ -70,9 +81,11 @@ impl Check for EnvironmentDrift {
                         ),
                     ),
                     Some(Declared::Known(value)) => {
-                        if let Some(deployed) = &var.value.value_digest
-                            && deployed != &value.digest(&var.name)
-                        {
+                        let Some(deployed) = &var.value.value_digest else {
+                            undigested.push(var.name.as_str());
+                            continue;
+                        };
+                        if deployed != &value.digest(&var.name) {
                             report(
                                 &var.name,
                                 "changed",
@@ -99,6 +112,16 @@ impl Check for EnvironmentDrift {
                         ),
                     );
                 }
+            }
+            if !undigested.is_empty() {
+                out.not_evaluated(
+                    &region.region,
+                    &function.arn,
+                    format!(
+                        "the inventory has no value digest for {} (a snapshot from before digests were recorded): value changes not compared",
+                        undigested.join(", ")
+                    ),
+                );
             }
         }
     }

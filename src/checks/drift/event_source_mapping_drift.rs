@@ -26,7 +26,9 @@ impl Check for EventSourceMappingDrift {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut CheckOutput) {
         let Some(view) = ctx.drift() else { return };
         for (m, region, function) in view.deployed() {
-            let Some(mappings) = out.seen(&region.region, &function.arn, &region.event_source_mappings) else {
+            let Some(mappings) =
+                out.seen(&region.region, &function.arn, &region.event_source_mappings)
+            else {
                 continue;
             };
             out.evaluated();
@@ -34,7 +36,9 @@ impl Check for EventSourceMappingDrift {
             let qualified_prefix = format!("{}:", function.arn);
             let deployed: Vec<_> = mappings
                 .iter()
-                .filter(|e| e.function_arn == function.arn || e.function_arn.starts_with(&qualified_prefix))
+                .filter(|e| {
+                    e.function_arn == function.arn || e.function_arn.starts_with(&qualified_prefix)
+                })
                 .collect();
             let known: Vec<&str> = declared
                 .event_sources
@@ -48,12 +52,19 @@ impl Check for EventSourceMappingDrift {
                 .count();
             let unmatched: Vec<_> = deployed
                 .iter()
-                .filter(|e| !e.event_source_arn.as_deref().is_some_and(|a| known.contains(&a)))
+                .filter(|e| {
+                    !e.event_source_arn
+                        .as_deref()
+                        .is_some_and(|a| known.contains(&a))
+                })
                 .collect();
             // Unresolved declared sources may stand for as many deployed mappings.
             if declared.event_sources_complete && unmatched.len() > unknown_count {
                 for mapping in &unmatched {
-                    let source = mapping.event_source_arn.clone().unwrap_or_else(|| mapping.self_managed_endpoints.join(","));
+                    let source = mapping
+                        .event_source_arn
+                        .clone()
+                        .unwrap_or_else(|| mapping.self_managed_endpoints.join(","));
                     out.finding_at(
                         FindingDraft {
                             region: &region.region,
@@ -79,8 +90,13 @@ impl Check for EventSourceMappingDrift {
                 }
             }
             for source in &declared.event_sources {
-                let Declared::Known(arn) = &source.source_arn else { continue };
-                if !deployed.iter().any(|e| e.event_source_arn.as_deref() == Some(arn.as_str())) {
+                let Declared::Known(arn) = &source.source_arn else {
+                    continue;
+                };
+                let Some(mapping) = deployed
+                    .iter()
+                    .find(|e| e.event_source_arn.as_deref() == Some(arn.as_str()))
+                else {
                     out.finding_at(
                         FindingDraft {
                             region: &region.region,
@@ -101,7 +117,60 @@ impl Check for EventSourceMappingDrift {
                         },
                         Some(&source.location),
                     );
-                }
+                    continue;
+                };
+                // `Disabled` and `Disabling` stop delivery; every other state delivers or
+                // is about to.
+                let deployed_enabled =
+                    !matches!(mapping.state.as_deref(), Some("Disabled" | "Disabling"));
+                let (change, severity, why) = if deployed_enabled == source.enabled {
+                    match (source.batch_size, mapping.batch_size) {
+                        (Some(want), Some(have)) if want != have => (
+                            "batch_size",
+                            Severity::Info,
+                            format!("its batch size is {have}, declared {want}"),
+                        ),
+                        _ => continue,
+                    }
+                } else if deployed_enabled {
+                    (
+                        "enabled",
+                        Severity::Medium,
+                        "it is enabled, declared disabled: events now reach the function"
+                            .to_string(),
+                    )
+                } else {
+                    (
+                        "disabled",
+                        Severity::Low,
+                        "it is disabled, declared enabled: events pile up unprocessed".to_string(),
+                    )
+                };
+                out.finding_at(
+                    FindingDraft {
+                        region: &region.region,
+                        resource_arn: &function.arn,
+                        function_name: Some(&function.name),
+                        severity: Some(severity),
+                        title: format!("Event source mapping from {arn} changed outside the declaration"),
+                        message: format!(
+                            "{}: the mapping {} from {arn} differs from its declaration at {}: {why}.",
+                            function.name, mapping.uuid, source.location
+                        ),
+                        evidence: json!({
+                            "change": change,
+                            "uuid": mapping.uuid,
+                            "event_source_arn": arn,
+                            "state": mapping.state,
+                            "batch_size": mapping.batch_size,
+                            "declared_enabled": source.enabled,
+                            "declared_batch_size": source.batch_size,
+                            "declaration": declaration(declared),
+                        }),
+                        detail_key: format!("{change}:{arn}"),
+                    },
+                    Some(&source.location),
+                );
             }
         }
     }

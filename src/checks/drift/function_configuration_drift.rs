@@ -71,7 +71,11 @@ impl Check for FunctionConfigurationDrift {
     }
 }
 
-fn differences(declared: &DeclaredFunction, deployed: &Function, estate: &DeclaredEstate) -> Vec<Difference> {
+fn differences(
+    declared: &DeclaredFunction,
+    deployed: &Function,
+    estate: &DeclaredEstate,
+) -> Vec<Difference> {
     let mut out = Vec::new();
     let mut compare = |attribute: &'static str,
                        want: Option<Value>,
@@ -121,16 +125,24 @@ fn differences(declared: &DeclaredFunction, deployed: &Function, estate: &Declar
         "layers",
         to_value(declared.layers.clone().map(|l| json!(l))),
         json!(deployed.layers),
-        if layers_added { Severity::High } else { Severity::Medium },
+        if layers_added {
+            Severity::High
+        } else {
+            Severity::Medium
+        },
         "A layer is code that runs inside the function with its role; an undeclared one was never reviewed.",
     );
-    let deployed_vpc = deployed.vpc.as_ref().filter(|v| !v.subnet_ids.is_empty()).map(|v| {
-        let mut subnets = v.subnet_ids.clone();
-        let mut groups = v.security_group_ids.clone();
-        subnets.sort();
-        groups.sort();
-        json!({"subnet_ids": subnets, "security_group_ids": groups})
-    });
+    let deployed_vpc = deployed
+        .vpc
+        .as_ref()
+        .filter(|v| !v.subnet_ids.is_empty())
+        .map(|v| {
+            let mut subnets = v.subnet_ids.clone();
+            let mut groups = v.security_group_ids.clone();
+            subnets.sort();
+            groups.sort();
+            json!({"subnet_ids": subnets, "security_group_ids": groups})
+        });
     let declared_vpc = declared.vpc.known().map(|v| {
         v.as_ref().map(|v| {
             let mut subnets = v.subnet_ids.clone();
@@ -145,13 +157,22 @@ fn differences(declared: &DeclaredFunction, deployed: &Function, estate: &Declar
         "vpc",
         declared_vpc.map(|v| json!(v)),
         json!(deployed_vpc),
-        if vpc_removed { Severity::High } else { Severity::Medium },
+        if vpc_removed {
+            Severity::High
+        } else {
+            Severity::Medium
+        },
         "The network the function reaches, and what reaches it, is not what was declared.",
     );
     compare(
         "tracing",
         to_value(declared.tracing_mode.clone().map(|t| json!(t))),
-        json!(deployed.tracing_mode.clone().unwrap_or_else(|| "PassThrough".into())),
+        json!(
+            deployed
+                .tracing_mode
+                .clone()
+                .unwrap_or_else(|| "PassThrough".into())
+        ),
         Severity::Low,
         "Tracing is evidence for incident response.",
     );

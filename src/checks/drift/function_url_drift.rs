@@ -36,13 +36,22 @@ impl Check for FunctionUrlDrift {
             let declared_url = match &m.declared.url {
                 Declared::Known(url) => url.as_ref(),
                 Declared::Unknown(reason) => {
-                    out.not_evaluated(&region.region, &function.arn, format!("declared URL: {reason}"));
+                    out.not_evaluated(
+                        &region.region,
+                        &function.arn,
+                        format!("declared URL: {reason}"),
+                    );
                     continue;
                 }
             };
             out.evaluated();
             let at = declared_at(m.declared, "url");
-            let mut report = |url_arn: &str, change: &str, severity: Severity, title: String, message: String, detail: serde_json::Value| {
+            let mut report = |url_arn: &str,
+                              change: &str,
+                              severity: Severity,
+                              title: String,
+                              message: String,
+                              detail: serde_json::Value| {
                 out.finding_at(
                     FindingDraft {
                         region: &region.region,
@@ -61,43 +70,59 @@ impl Check for FunctionUrlDrift {
                     Some(at),
                 )
             };
-            let deployed = urls
-                .iter()
-                .find(|u| u.qualifier.as_deref() == declared_url.and_then(|d| d.qualifier.as_deref()))
-                .or_else(|| urls.first());
-            match (declared_url, deployed) {
-                (None, None) => {}
-                (None, Some(url)) => {
-                    let public = url.auth_type == "NONE";
-                    report(
-                        &url.target_arn,
-                        "added",
-                        if public { Severity::Critical } else { Severity::Medium },
-                        format!("Function URL with auth {} was added outside the declaration", url.auth_type),
-                        format!(
-                            "{} has a function URL ({}, auth {}) that {} does not declare{}.",
-                            function.name,
-                            url.url,
-                            url.auth_type,
-                            m.declared.origin.location,
-                            if public {
-                                ": an HTTPS endpoint that needs no credentials, opened out of band"
-                            } else {
-                                ""
-                            }
-                        ),
-                        json!({"url": url.url, "auth_type": url.auth_type}),
-                    );
+            let wanted_qualifier = declared_url.and_then(|d| d.qualifier.as_deref());
+            let counterpart = declared_url.and_then(|want| {
+                urls.iter()
+                    .find(|u| u.qualifier.as_deref() == wanted_qualifier)
+                    .map(|u| (want, u))
+            });
+            // Every deployed URL the declaration does not describe (another alias's, too).
+            for url in urls {
+                if counterpart.is_some_and(|(_, u)| std::ptr::eq(u, url)) {
+                    continue;
                 }
+                let public = url.auth_type == "NONE";
+                report(
+                    &url.target_arn,
+                    "added",
+                    if public {
+                        Severity::Critical
+                    } else {
+                        Severity::Medium
+                    },
+                    format!(
+                        "Function URL with auth {} was added outside the declaration",
+                        url.auth_type
+                    ),
+                    format!(
+                        "{} has a function URL ({}, auth {}) that {} does not declare{}.",
+                        function.name,
+                        url.url,
+                        url.auth_type,
+                        m.declared.origin.location,
+                        if public {
+                            ": an HTTPS endpoint that needs no credentials, opened out of band"
+                        } else {
+                            ""
+                        }
+                    ),
+                    json!({"url": url.url, "auth_type": url.auth_type, "qualifier": url.qualifier}),
+                );
+            }
+            match (declared_url, counterpart) {
+                (None, _) => {}
                 (Some(want), None) => report(
                     &function.arn,
                     "removed",
                     Severity::Low,
                     "Declared function URL is not deployed".into(),
-                    format!("{} declares a function URL at {} but none is deployed.", function.name, want.location),
-                    json!({"declared_auth_type": want.auth_type}),
+                    format!(
+                        "{} declares a function URL at {} but none is deployed.",
+                        function.name, want.location
+                    ),
+                    json!({"declared_auth_type": want.auth_type, "qualifier": want.qualifier}),
                 ),
-                (Some(want), Some(url)) => {
+                (Some(_), Some((want, url))) => {
                     if let Declared::Known(auth) = &want.auth_type
                         && !auth.eq_ignore_ascii_case(&url.auth_type)
                     {
@@ -105,7 +130,11 @@ impl Check for FunctionUrlDrift {
                         report(
                             &url.target_arn,
                             "auth_type",
-                            if opened { Severity::Critical } else { Severity::Medium },
+                            if opened {
+                                Severity::Critical
+                            } else {
+                                Severity::Medium
+                            },
                             format!("Function URL auth changed from {auth} to {}", url.auth_type),
                             format!(
                                 "{}: the URL {} is declared with auth {auth} at {} but deployed with {}.",
@@ -124,13 +153,21 @@ impl Check for FunctionUrlDrift {
                         report(
                             &url.target_arn,
                             "cors",
-                            if any_origin { Severity::Medium } else { Severity::Low },
+                            if any_origin {
+                                Severity::Medium
+                            } else {
+                                Severity::Low
+                            },
                             "Function URL CORS differs from the declaration".into(),
                             format!(
                                 "{}: the URL's CORS settings differ from those declared at {}{}.",
                                 function.name,
                                 want.location,
-                                if any_origin { "; any origin may now call it from a browser" } else { "" }
+                                if any_origin {
+                                    "; any origin may now call it from a browser"
+                                } else {
+                                    ""
+                                }
                             ),
                             json!({"declared": want_cors, "deployed": url.cors.as_ref().map(cors_json)}),
                         );
@@ -157,8 +194,12 @@ fn cors_equal(declared: Option<&DeclaredCors>, url: &FunctionUrl) -> bool {
                 && d.allow_credentials == c.allow_credentials
         }
         // An empty CORS object is what Lambda returns for "no CORS".
-        (None, Some(c)) => c.allow_origins.is_empty() && c.allow_methods.is_empty() && !c.allow_credentials,
-        (Some(d), None) => d.allow_origins.is_empty() && d.allow_methods.is_empty() && !d.allow_credentials,
+        (None, Some(c)) => {
+            c.allow_origins.is_empty() && c.allow_methods.is_empty() && !c.allow_credentials
+        }
+        (Some(d), None) => {
+            d.allow_origins.is_empty() && d.allow_methods.is_empty() && !d.allow_credentials
+        }
     }
 }
 

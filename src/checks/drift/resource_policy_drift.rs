@@ -4,7 +4,7 @@ use super::declaration;
 use crate::checks::exposure::public_grant;
 use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
 use crate::declared::DeclaredPermission;
-use crate::drift::statements::{grants, normalize_principal, permission_matches};
+use crate::drift::statements::{grants, permission_matches};
 use crate::findings::Severity;
 use crate::inventory::Collected;
 use crate::policy::parse_statements;
@@ -36,22 +36,36 @@ impl Check for ResourcePolicyDrift {
         for (m, region, function) in view.deployed() {
             let declared = m.declared;
             if let Some(reason) = function.aliases.unavailable_reason() {
-                out.not_evaluated(&region.region, &format!("{}:<aliases>", function.arn), reason);
+                out.not_evaluated(
+                    &region.region,
+                    &format!("{}:<aliases>", function.arn),
+                    reason,
+                );
             }
             let mut matched = vec![false; declared.permissions.len()];
             for qualified in function.policies() {
                 let document = match qualified.policy {
                     Collected::Collected { value: None } => None,
-                    Collected::Collected { value: Some(policy) } => Some(&policy.document),
+                    Collected::Collected {
+                        value: Some(policy),
+                    } => Some(&policy.document),
                     other => {
-                        out.not_evaluated(&region.region, qualified.arn, other.unavailable_reason().unwrap_or_default());
+                        out.not_evaluated(
+                            &region.region,
+                            qualified.arn,
+                            other.unavailable_reason().unwrap_or_default(),
+                        );
                         continue;
                     }
                 };
                 let statements = match document.map(parse_statements).transpose() {
                     Ok(statements) => statements.unwrap_or_default(),
                     Err(e) => {
-                        out.not_evaluated(&region.region, qualified.arn, format!("resource policy could not be read: {e}"));
+                        out.not_evaluated(
+                            &region.region,
+                            qualified.arn,
+                            format!("resource policy could not be read: {e}"),
+                        );
                         continue;
                     }
                 };
@@ -76,18 +90,26 @@ impl Check for ResourcePolicyDrift {
                             !hits.is_empty()
                         })
                     });
-                    if covered || !declared.permissions_complete {
+                    // An added Deny only takes access away.
+                    if covered
+                        || !declared.permissions_complete
+                        || statement.effect == crate::policy::Effect::Deny
+                    {
                         continue;
                     }
-                    let public = ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:*"]
-                        .iter()
-                        .any(|a| public_grant(statement, a).is_some());
-                    let other_account = grants(statement).is_some_and(|g| {
-                        g.iter().any(|g| {
-                            let p = normalize_principal(&g.principal);
-                            p.len() == 12 && p.chars().all(|c| c.is_ascii_digit()) && &p != account
-                        })
-                    });
+                    let public = [
+                        "lambda:InvokeFunction",
+                        "lambda:InvokeFunctionUrl",
+                        "lambda:*",
+                    ]
+                    .iter()
+                    .any(|a| public_grant(statement, a).is_some());
+                    let other_account = match &statement.principal {
+                        crate::policy::PrincipalSpec::Principal(p) => {
+                            p.aws_accounts().iter().any(|a| a != account)
+                        }
+                        _ => false,
+                    };
                     let (severity, exposure) = if public {
                         (Severity::Critical, "anyone")
                     } else if other_account {
@@ -95,7 +117,10 @@ impl Check for ResourcePolicyDrift {
                     } else {
                         (Severity::Medium, "a principal")
                     };
-                    let sid = statement.sid.clone().unwrap_or_else(|| format!("#{}", statement.index));
+                    let sid = statement
+                        .sid
+                        .clone()
+                        .unwrap_or_else(|| format!("#{}", statement.index));
                     out.finding_at(
                         FindingDraft {
                             region: &region.region,
@@ -169,5 +194,8 @@ impl Check for ResourcePolicyDrift {
 }
 
 fn describe(value: &crate::declared::Declared<String>) -> String {
-    value.known().cloned().unwrap_or_else(|| "(unresolved)".into())
+    value
+        .known()
+        .cloned()
+        .unwrap_or_else(|| "(unresolved)".into())
 }

@@ -26,10 +26,27 @@ impl Check for UnmanagedFunction {
         let Some(view) = ctx.drift() else { return };
         for region in &ctx.inventory.regions {
             if let Some(reason) = region.functions_listing.unavailable_reason() {
-                out.not_evaluated(&region.region, &format!("all functions in {}", region.region), reason);
+                out.not_evaluated(
+                    &region.region,
+                    &format!("all functions in {}", region.region),
+                    reason,
+                );
             }
         }
+        // A function whose tags were not read may be a declared one with a generated name.
+        let generated_names = view
+            .functions
+            .iter()
+            .any(|m| m.declared.name.known().is_none());
         for (region, function) in &view.unmanaged {
+            if generated_names && let Some(reason) = function.tags.unavailable_reason() {
+                out.not_evaluated(
+                    &region.region,
+                    &function.arn,
+                    format!("its tags were not collected: {reason}"),
+                );
+                continue;
+            }
             out.evaluated();
             let public_url = function.url_configs.value().and_then(|urls| {
                 urls.iter()

@@ -126,7 +126,14 @@ impl<'t> Resolver<'t> {
         self.depth.set(depth + 1);
         let value = self.resolve_inner(node);
         self.depth.set(depth);
-        value
+        match value.as_str() {
+            // `{{resolve:ssm:…}}` / `{{resolve:secretsmanager:…}}`: CloudFormation fetches the
+            // value at deployment; the template only names where it lives.
+            Some(text) if text.contains("{{resolve:") => {
+                unknown_json("a dynamic reference ({{resolve:…}}) resolved at deployment")
+            }
+            _ => value,
+        }
     }
 
     fn resolve_inner(&self, node: &Node) -> Value {

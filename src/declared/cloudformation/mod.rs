@@ -285,10 +285,12 @@ impl<'t> TemplateReader<'_, 't> {
         let Some(name) = resource.get("Condition").and_then(Node::as_str) else {
             return true;
         };
-        match self.resolver.conditions.get(name).copied().flatten() {
-            Some(present) => present,
-            None => true,
-        }
+        self.resolver
+            .conditions
+            .get(name)
+            .copied()
+            .flatten()
+            .unwrap_or(true)
     }
 
     fn read(&mut self, resources: &'t [(Node, Node)]) {
@@ -407,9 +409,23 @@ impl<'t> TemplateReader<'_, 't> {
             }
             Declared::Unknown(reason) => Declared::Unknown(reason),
         };
-        let managed_policy_arns = match self.strings(get("ManagedPolicyArns")) {
-            Declared::Known(arns) => arns.into_iter().map(Declared::Known).collect(),
-            Declared::Unknown(reason) => vec![Declared::Unknown(reason)],
+        // Element by element: one unresolvable ARN must not hide the known ones.
+        let managed_policy_arns = match get("ManagedPolicyArns").map(|n| self.resolver.resolve(n)) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter(|v| !is_no_value(v))
+                .map(|v| match first_unknown(v) {
+                    Some(reason) => Declared::Unknown(reason.to_string()),
+                    None => scalar_text(v)
+                        .map(Declared::Known)
+                        .unwrap_or_else(|| Declared::Unknown("not a scalar".into())),
+                })
+                .collect(),
+            Some(v) if is_no_value(&v) => Vec::new(),
+            Some(v) => vec![Declared::Unknown(
+                first_unknown(&v).unwrap_or("not a list").to_string(),
+            )],
         };
         let inline_policies = get("Policies")
             .and_then(Node::as_seq)
