@@ -31,7 +31,7 @@ fn arn(name: &str) -> String {
 }
 
 /// The emulator endpoint, or `None` (test skipped) outside CI.
-fn endpoint() -> Option<String> {
+pub(crate) fn endpoint() -> Option<String> {
     match std::env::var("AWS_ENDPOINT_URL") {
         Ok(url) if url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost") => {
             Some(url)
@@ -58,7 +58,7 @@ async fn sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
-fn handler_zip() -> Vec<u8> {
+pub(crate) fn handler_zip() -> Vec<u8> {
     let mut buffer = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buffer);
@@ -934,7 +934,7 @@ async fn findings_match_the_seeded_estate() {
     assert!(unevaluated.is_empty(), "{unevaluated:#?}");
 }
 
-fn run_binary(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn run_binary(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_lambda-audit"))
         .args(args)
         .output()

@@ -186,15 +186,21 @@ fn instances(function_ids: &[&str], ctx: &ResolveContext) -> Vec<Instance> {
             evidence: "no deployed function carries this template's logical ids".into(),
         }];
     }
+    // Every stack that carries at least half of the template's functions is an instance of
+    // it (a template deployed as `dev` and `prod`, or a stack missing a deleted function);
+    // below that, only the best match, so a shared name like `Function` does not pull in
+    // unrelated stacks.
+    let half = function_ids.len().div_ceil(2);
     ctx.deployed_stacks
         .iter()
-        .filter(|s| overlap(s) == best)
+        .filter(|s| overlap(s) >= half.min(best))
         .filter(|s| forced_region.as_ref().is_none_or(|r| r == &s.region))
         .map(|s| Instance {
             stack_name: Some(s.name.clone()),
             region: Some(s.region.clone()),
             evidence: format!(
-                "{best} of the template's {} function logical ids are tagged on deployed functions of this stack",
+                "{} of the template's {} function logical ids are tagged on deployed functions of this stack",
+                overlap(s),
                 function_ids.len()
             ),
         })
