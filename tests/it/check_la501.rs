@@ -201,3 +201,44 @@ fn la501_passes_without_a_declared_estate_because_drift_does_not_run() {
         "drift checks ran without declarations"
     );
 }
+
+#[test]
+fn la501_reports_not_evaluated_for_untagged_functions_when_names_are_generated() {
+    // `Worker`'s name is generated; a function whose tags could not be read may be it.
+    const GENERATED: &str = r#"
+Resources:
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties: {Role: arn:aws:iam::111122223333:role/r, Code: {ZipFile: "x"}}
+"#;
+    let inv = inventory(vec![
+        function(
+            "shop-Worker-1A2B3C4D5E6F",
+            tags(json!({"aws:cloudformation:stack-name": "shop",
+                        "aws:cloudformation:logical-id": "Worker"})),
+        ),
+        function("mystery", json!({"tags": failed("lambda:GetFunction")})),
+    ]);
+    let r = drift(&inv, GENERATED);
+    assert!(
+        findings_of(&r, "LA501").is_empty(),
+        "{:#?}",
+        findings_of(&r, "LA501")
+    );
+    let skipped = not_evaluated(&r, "LA501");
+    assert_eq!(skipped.len(), 1, "{skipped:#?}");
+    assert_eq!(skipped[0].resource, function_arn("mystery"));
+    assert!(skipped[0].reason.contains("tags"), "{}", skipped[0].reason);
+
+    // With every declared name known, untagged functions are judged by name.
+    let r = drift(
+        &inventory(vec![function(
+            "mystery",
+            json!({"tags": failed("lambda:GetFunction")}),
+        )]),
+        API_ONLY,
+    );
+    let f = findings_of(&r, "LA501");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].function_name.as_deref(), Some("mystery"));
+}

@@ -113,3 +113,27 @@ fn la502_reports_not_evaluated_when_the_region_could_not_be_listed() {
         "{skipped:#?}"
     );
 }
+
+#[test]
+fn la502_reports_not_evaluated_for_a_generated_name_without_a_known_stack() {
+    const UNNAMED: &str = r#"
+Resources:
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties: {Role: arn:aws:iam::111122223333:role/r, Code: {ZipFile: "x"}}
+"#;
+    let r = drift(&inventory(vec![function("api", json!({}))]), UNNAMED);
+    assert!(
+        findings_of(&r, "LA502").is_empty(),
+        "{:#?}",
+        findings_of(&r, "LA502")
+    );
+    let skipped = not_evaluated(&r, "LA502");
+    assert_eq!(skipped.len(), 1, "{skipped:#?}");
+    assert_eq!(skipped[0].resource, "Worker");
+    assert!(
+        skipped[0].reason.contains("AWS::StackName"),
+        "{}",
+        skipped[0].reason
+    );
+}

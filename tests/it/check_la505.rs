@@ -375,3 +375,30 @@ Resources:
     assert_eq!(added.evidence["statement"]["Sid"], "everyone");
     assert_eq!(added.severity, Severity::Critical);
 }
+
+#[test]
+fn la505_flags_a_role_of_another_account_as_high_and_passes_an_added_deny() {
+    let inv = inventory(vec![function(
+        "api",
+        json!({"policy": policy(json!([
+            cron_statement(),
+            statement("role", json!({"AWS": "arn:aws:iam::444455556666:role/deployer"}),
+                      "lambda:InvokeFunction", None),
+            statement("own", json!({"AWS": "arn:aws:iam::111122223333:role/caller"}),
+                      "lambda:InvokeFunction", None),
+            // A Deny only takes access away.
+            {"Sid": "deny", "Effect": "Deny", "Principal": "*", "Action": "lambda:InvokeFunction",
+             "Resource": function_arn("api")},
+        ]))}),
+    )]);
+    let r = drift(&inv, WITH_PERMISSION);
+    let f = findings_of(&r, "LA505");
+    assert_eq!(f.len(), 2, "{f:#?}");
+    let sid = |s: &str| {
+        f.iter()
+            .find(|x| x.evidence["statement"]["Sid"] == s)
+            .unwrap_or_else(|| panic!("{s} is flagged"))
+    };
+    assert_eq!(sid("role").severity, Severity::High);
+    assert_eq!(sid("own").severity, Severity::Medium);
+}

@@ -271,3 +271,32 @@ fn la506_reports_not_evaluated_when_urls_were_not_listed() {
     assert_eq!(f[0].function_name.as_deref(), Some("public"));
     assert_eq!(f[0].evidence["change"], "cors");
 }
+
+#[test]
+fn la506_flags_an_undeclared_alias_url_beside_the_declared_one() {
+    let alias_url = json!({
+        "url": "https://live.lambda-url.us-east-1.on.aws/",
+        "target_arn": format!("{}:live", function_arn("iam")), "qualifier": "live",
+        "auth_type": "NONE", "cors": null, "invoke_mode": "BUFFERED", "last_modified": null
+    });
+    let inv = inventory(vec![
+        with_urls("plain", vec![]),
+        with_urls("signed", vec![]),
+        with_urls("iam", vec![url("iam", "AWS_IAM", Value::Null), alias_url]),
+        with_urls(
+            "public",
+            vec![url(
+                "public",
+                "NONE",
+                cors(&["https://shop.example.com"], &["GET", "POST"]),
+            )],
+        ),
+    ]);
+    let r = drift(&inv, TEMPLATE);
+    let f = findings_of(&r, "LA506");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].evidence["change"], "added");
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].resource_arn, format!("{}:live", function_arn("iam")));
+    assert_eq!(f[0].evidence["detail"]["qualifier"], "live");
+}

@@ -234,3 +234,74 @@ fn la507_reports_not_evaluated_when_mappings_could_not_be_listed() {
     assert_eq!(skipped[0].resource, function_arn("worker"));
     assert!(skipped[0].reason.contains("lambda:ListEventSourceMappings"));
 }
+
+#[test]
+fn la507_flags_state_and_batch_size_changes_of_a_declared_mapping() {
+    const SAM: &str = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: worker
+      Runtime: python3.12
+      Handler: index.handler
+      Role: arn:aws:iam::111122223333:role/fixture-role
+      CodeUri: src/
+      Events:
+        Orders:
+          Type: SQS
+          Properties:
+            Queue: arn:aws:sqs:us-east-1:111122223333:orders
+            BatchSize: 10
+        Payments:
+          Type: SQS
+          Properties:
+            Queue: arn:aws:sqs:us-east-1:111122223333:payments
+            Enabled: false
+"#;
+    let worker = function_arn("worker");
+    let with = |orders: Value, payments: Value| {
+        let mut o = mapping("uuid-orders", &worker, ORDERS);
+        let mut p = mapping("uuid-payments", &worker, PAYMENTS);
+        crate::support::merge(&mut o, &orders);
+        crate::support::merge(&mut p, &payments);
+        with_mappings(vec![o, p])
+    };
+    // As declared: orders enabled with 10 messages a batch, payments disabled.
+    let r = drift(&with(json!({}), json!({"state": "Disabled"})), SAM);
+    assert!(
+        findings_of(&r, "LA507").is_empty(),
+        "{:#?}",
+        findings_of(&r, "LA507")
+    );
+
+    let r = drift(
+        &with(
+            json!({"state": "Disabled", "batch_size": 100}),
+            json!({"state": "Enabled"}),
+        ),
+        SAM,
+    );
+    let f = findings_of(&r, "LA507");
+    assert_eq!(f.len(), 2, "{f:#?}");
+    let enabled = finding_where(&f, "change", "enabled");
+    assert_eq!(enabled.severity, Severity::Medium);
+    assert_eq!(enabled.evidence["event_source_arn"], PAYMENTS);
+    assert_eq!(declared_line(enabled), Some(line_of(SAM, "Payments:") + 1));
+    let disabled = finding_where(&f, "change", "disabled");
+    assert_eq!(disabled.severity, Severity::Low);
+    assert_eq!(disabled.evidence["event_source_arn"], ORDERS);
+
+    // Enabled as declared, another batch size: informational.
+    let r = drift(
+        &with(json!({"batch_size": 100}), json!({"state": "Disabled"})),
+        SAM,
+    );
+    let f = findings_of(&r, "LA507");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].evidence["change"], "batch_size");
+    assert_eq!(f[0].severity, Severity::Info);
+    assert_eq!(f[0].evidence["declared_batch_size"], 10);
+    assert_eq!(f[0].evidence["batch_size"], 100);
+}

@@ -325,3 +325,36 @@ fn la508_reports_not_evaluated_when_roles_are_unknown() {
     );
     assert!(findings_of(&r, "LA508").is_empty());
 }
+
+#[test]
+fn la508_reports_not_evaluated_for_a_generated_role_whose_function_is_not_deployed() {
+    const SAM: &str = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: api
+      Runtime: python3.12
+      Handler: index.handler
+      CodeUri: src/
+"#;
+    let inv = iam_inventory(
+        vec![],
+        json!({"roles": [role("shop-ApiRole-1QW2E3R4T5Y6", &[BASIC, ADMIN], vec![])]}),
+    );
+    let r = drift(&inv, SAM);
+    assert!(
+        findings_of(&r, "LA508").is_empty(),
+        "{:#?}",
+        findings_of(&r, "LA508")
+    );
+    let skipped = not_evaluated(&r, "LA508");
+    assert_eq!(skipped.len(), 1, "{skipped:#?}");
+    assert_eq!(skipped[0].resource, "declared role ApiRole");
+    assert!(
+        skipped[0].reason.contains("generated"),
+        "{}",
+        skipped[0].reason
+    );
+}
