@@ -16,6 +16,9 @@ pub struct Grant {
     pub source_arn: Option<String>,
     pub source_account: Option<String>,
     pub function_url_auth_type: Option<String>,
+    /// `lambda:InvokedViaFunctionUrl` is true: the grant only admits calls through the
+    /// function URL (the second statement AWS requires for a URL since October 2025).
+    pub via_function_url: bool,
 }
 
 /// The grants of an Allow statement; `None` for statements `AddPermission` cannot write
@@ -40,12 +43,20 @@ pub fn grants(statement: &Statement) -> Option<Vec<Grant>> {
     let mut source_arn = None;
     let mut source_account = None;
     let mut auth_type = None;
+    let mut via_function_url = false;
     for condition in &statement.conditions {
         let is = |key: &str| condition.key_is(key);
+        if is("lambda:InvokedViaFunctionUrl") {
+            via_function_url = condition
+                .values
+                .iter()
+                .all(|v| v.eq_ignore_ascii_case("true"));
+            continue;
+        }
         if !(is("aws:SourceArn") || is("aws:SourceAccount") || is("lambda:FunctionUrlAuthType")) {
-            // Other conditions (`aws:PrincipalOrgID`, `lambda:EventSourceToken`,
-            // `lambda:InvokedViaFunctionUrl`) only narrow the grant; the declaration may not
-            // model them, and a narrower grant is no new exposure.
+            // Other conditions (`aws:PrincipalOrgID`, `lambda:EventSourceToken`) only narrow
+            // the grant; the declaration may not model them, and a narrower grant is no new
+            // exposure.
             continue;
         }
         let [value] = condition.values.as_slice() else {
@@ -70,6 +81,7 @@ pub fn grants(statement: &Statement) -> Option<Vec<Grant>> {
                     source_arn: source_arn.clone(),
                     source_account: source_account.clone(),
                     function_url_auth_type: auth_type.clone(),
+                    via_function_url,
                 })
             })
             .collect(),
@@ -119,15 +131,44 @@ fn optional_matches(declared: &Option<Declared<String>>, deployed: &Option<Strin
     }
 }
 
-/// Whether a deployed grant is the declared one. URL-scoping conditions
-/// (`lambda:FunctionUrlAuthType`, `lambda:InvokedViaFunctionUrl`) are not compared: they
-/// only narrow a grant to the URL, whose auth type LA506 compares, and some emulators drop
-/// them.
+/// Whether a deployed grant is the declared one.
 pub fn permission_matches(declared: &DeclaredPermission, grant: &Grant) -> bool {
     declared_matches(&declared.principal, &grant.principal, normalize_principal)
         && declared_matches(&declared.action, &grant.action, identity)
         && optional_matches(&declared.source_arn, &grant.source_arn)
         && optional_matches(&declared.source_account, &grant.source_account)
+        && declared
+            .function_url_auth_type
+            .as_deref()
+            .map(str::to_ascii_uppercase)
+            == grant
+                .function_url_auth_type
+                .as_deref()
+                .map(str::to_ascii_uppercase)
+}
+
+/// Whether `grant` is declared by one of `declared`. A `lambda:InvokeFunction` grant scoped
+/// to URL calls is declared by the URL grant to the same principal: AWS requires the pair,
+/// and SAM, Terraform and the Serverless Framework write the second one differently or not
+/// at all. An unscoped `InvokeFunction` must be declared as such.
+pub fn declared_by<'d>(
+    grant: &Grant,
+    declared: impl IntoIterator<Item = &'d DeclaredPermission>,
+) -> Vec<&'d DeclaredPermission> {
+    declared
+        .into_iter()
+        .filter(|p| {
+            if grant.via_function_url && grant.action.eq_ignore_ascii_case("lambda:InvokeFunction")
+            {
+                declared_matches(&p.principal, &grant.principal, normalize_principal)
+                    && p.action
+                        .known()
+                        .is_some_and(|a| a.eq_ignore_ascii_case("lambda:InvokeFunctionUrl"))
+            } else {
+                permission_matches(p, grant)
+            }
+        })
+        .collect()
 }
 
 /// An identity-policy statement reduced to what it grants: effect, actions, resources and

@@ -343,9 +343,6 @@ fn la505_reports_not_evaluated_for_unreadable_policies_and_aliases() {
 }
 
 #[test]
-#[ignore = "bug: URL-scoping conditions are not compared (src/drift/statements.rs \
-            permission_matches), so an unconditional public lambda:InvokeFunction passes \
-            as the grant SAM implies for a NONE URL"]
 fn la505_flags_an_unscoped_public_invoke_beside_a_declared_public_url() {
     const SAM: &str = r#"
 Transform: AWS::Serverless-2016-10-31

@@ -4,7 +4,7 @@ use super::declaration;
 use crate::checks::exposure::public_grant;
 use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
 use crate::declared::DeclaredPermission;
-use crate::drift::statements::{grants, permission_matches};
+use crate::drift::statements::{declared_by, grants};
 use crate::findings::Severity;
 use crate::inventory::Collected;
 use crate::policy::parse_statements;
@@ -81,7 +81,7 @@ impl Check for ResourcePolicyDrift {
                         grants.iter().all(|grant| {
                             let hits: Vec<usize> = in_scope
                                 .iter()
-                                .filter(|(_, p)| permission_matches(p, grant))
+                                .filter(|(_, p)| !declared_by(grant, [*p]).is_empty())
                                 .map(|(i, _)| *i)
                                 .collect();
                             for i in &hits {

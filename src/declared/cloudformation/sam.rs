@@ -67,21 +67,19 @@ pub fn apply(
         let auth_type = reader
             .string(url.get("AuthType"))
             .map(Option::unwrap_or_default);
-        // SAM grants the public both actions a NONE URL needs (the second scoped to calls
-        // through the URL); not when the config is computed.
+        // SAM also grants `lambda:InvokeFunction` scoped to URL calls; the comparison
+        // derives that one from this grant (see `drift::statements::declared_by`). Not when
+        // the config is computed.
         if auth_type.known().map(String::as_str) == Some("NONE") && intrinsic(url).is_none() {
-            for action in ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"] {
-                function.permissions.push(DeclaredPermission {
-                    action: Declared::Known(action.into()),
-                    principal: Declared::Known("*".into()),
-                    source_arn: None,
-                    source_account: None,
-                    function_url_auth_type: (action == "lambda:InvokeFunctionUrl")
-                        .then(|| "NONE".into()),
-                    qualifier: alias.clone(),
-                    location: reader.location(url),
-                });
-            }
+            function.permissions.push(DeclaredPermission {
+                action: Declared::Known("lambda:InvokeFunctionUrl".into()),
+                principal: Declared::Known("*".into()),
+                source_arn: None,
+                source_account: None,
+                function_url_auth_type: Some("NONE".into()),
+                qualifier: alias.clone(),
+                location: reader.location(url),
+            });
         }
         function.url = Declared::Known(Some(DeclaredUrl {
             auth_type,
