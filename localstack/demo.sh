@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The lambda-audit demo: start LocalStack + moto, seed the demo account
-# (demo/seed.py, idempotent), then audit it with a debug build of the tool:
+# (demo/seed.py, idempotent), deploy the demo's SAM app and change it out of
+# band (demo/sam.py, idempotent), then audit it with a debug build of the tool,
+# comparing the deployment with both templates (the drift section):
 #
 #   localstack/demo.sh [EXTRA AUDIT ARGS...]
 #
@@ -21,13 +23,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 exec bash "$LOCALSTACK_DIR/with-localstack.sh" bash -c '
   set -euo pipefail
   "$1" "$2"
-  cd "$3"
-  shift 3
+  "$1" "$3" --stack lambda-audit-demo-sam --region us-east-1 --out-of-band
+  cd "$4"
+  shift 4
   status=0
-  cargo run --quiet -- audit --regions us-east-1 "$@" || status=$?
+  cargo run --quiet -- audit --regions us-east-1 \
+    --declared localstack/demo/template.yaml localstack/demo/sam-template.yaml \
+    "$@" || status=$?
   if [[ $status -eq 1 ]]; then
     echo "(lambda-audit exited 1: findings at or above --fail-on, as this demo account is built to have)" >&2
     status=0
   fi
   exit "$status"
-' demo.sh "$VENV_PY" "$LOCALSTACK_DIR/demo/seed.py" "$REPO_ROOT" "$@"
+' demo.sh "$VENV_PY" "$LOCALSTACK_DIR/demo/seed.py" "$LOCALSTACK_DIR/demo/sam.py" "$REPO_ROOT" "$@"

@@ -102,6 +102,11 @@ def deploy(cfn, stack):
         log(f"deleting outdated stack {stack}")
         cfn.delete_stack(StackName=stack)
         settle(cfn, stack)
+    # The out-of-band function outlives the stack and would keep a deleted role.
+    try:
+        client("lambda", cfn.meta.region_name).delete_function(FunctionName=f"{stack}-hotfix")
+    except ClientError:
+        pass
     log(f"creating stack {stack} from {TEMPLATE.name}")
     cfn.create_stack(
         StackName=stack,

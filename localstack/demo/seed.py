@@ -276,6 +276,8 @@ def ensure_stack(cfn, http_api_id):
 #                           EventSourceToken (only FunctionName, Action,
 #                           Principal and SourceArn are passed on)
 #   AWS::Logs::LogGroup     RetentionInDays
+# and it does not tag functions with aws:cloudformation:stack-name/logical-id/
+# stack-id as AWS does.
 # We read those properties from template.yaml and apply them with the service
 # APIs, keeping the stack's physical ids (a permission keeps its Sid), so that
 # the result is what AWS itself would have deployed. Each fix-up checks first
@@ -335,9 +337,24 @@ def apply_cfn_gaps(cfn, lam, logs, params):
         for r in cfn.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
     }
     fixed = 0
+    stack_id = describe_stack(cfn)["StackId"]
     for logical, res in resources.items():
         props = res.get("Properties", {})
         kind = res["Type"]
+        if kind == "AWS::Lambda::Function":
+            # AWS tags every function a stack creates; lambda-audit's drift report finds a
+            # template's stack by these tags.
+            arn = lam.get_function(FunctionName=physical[logical])["Configuration"]["FunctionArn"]
+            have = lam.list_tags(Resource=arn).get("Tags", {})
+            want = {
+                "aws:cloudformation:stack-name": STACK_NAME,
+                "aws:cloudformation:logical-id": logical,
+                "aws:cloudformation:stack-id": stack_id,
+            }
+            if any(have.get(k) != v for k, v in want.items()):
+                lam.tag_resource(Resource=arn, Tags=want)
+                log(f"cfn gap: tagged {physical[logical]} with its stack")
+                fixed += 1
         if kind == "AWS::Lambda::Function" and "ReservedConcurrentExecutions" in props:
             name, want = physical[logical], int(props["ReservedConcurrentExecutions"])
             have = lam.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions")
