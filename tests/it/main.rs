@@ -42,6 +42,7 @@ mod check_la508;
 mod collector_mocks;
 mod declared_serverless;
 mod declared_terraform;
+mod drift_formats_agree;
 mod drift_localstack;
 mod drift_support;
 mod fuzz_regressions;
