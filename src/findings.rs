@@ -56,7 +56,7 @@ pub struct Finding {
     pub fingerprint: String,
     /// Where infrastructure-as-code declares what the finding is about (drift findings), so
     /// code scanning can show it on the template line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub declared_at: Option<crate::declared::Location>,
 }
 

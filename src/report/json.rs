@@ -27,7 +27,6 @@ pub struct ReportV1<'a> {
     /// Per function: granted versus needed (see `lambda-audit explain LA405`).
     pub least_privilege: Vec<LeastPrivilegeEntry<'a>>,
     /// With `--declared`: the files the drift checks compared against.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub declared: Option<DeclaredSection<'a>>,
 }
 

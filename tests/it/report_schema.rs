@@ -354,3 +354,42 @@ fn report_schema_requires_and_documents_every_declared_property() {
     }
     walk(&schema, "#");
 }
+
+#[test]
+fn report_schema_accepts_a_drift_report() {
+    let inv = crate::support::inventory(vec![
+        crate::support::function("api", json!({"timeout_seconds": 30})),
+        crate::support::function("stray", json!({})),
+    ]);
+    let template = "Resources:\n  Api:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: api\n      Runtime: python3.12\n      Handler: index.handler\n      Role: arn:aws:iam::111122223333:role/api\n      Timeout: 10\n";
+    let ctx = lambda_audit::declared::ResolveContext::from_inventory(&inv, Default::default());
+    let mut declared = crate::drift_support::declared_with(template, &ctx);
+    declared.errors.push(lambda_audit::declared::DeclaredError {
+        location: lambda_audit::declared::Location::at("broken.yaml", 3, 7),
+        message: "unknown tag `!Reff`".into(),
+    });
+    let results =
+        lambda_audit::checks::run_with_declared(&inv, &Default::default(), Some(&declared));
+    let text = render(&Audit {
+        inventory: &inv,
+        results: &results,
+        declared: Some(&declared),
+    });
+    let report: Value = serde_json::from_str(&text).expect("the JSON report parses");
+    let drift: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["check_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("LA5"))
+        })
+        .collect();
+    assert!(
+        drift.iter().any(|f| f["declared_at"]["line"] == 9),
+        "the timeout finding points at its line: {drift:#?}"
+    );
+    assert_eq!(report["declared"]["errors"][0]["location"]["line"], 3);
+    assert_eq!(errors_of(&report), Vec::<String>::new());
+}

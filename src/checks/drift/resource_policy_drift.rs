@@ -4,7 +4,7 @@ use super::declaration;
 use crate::checks::exposure::public_grant;
 use crate::checks::{Check, CheckContext, CheckMeta, CheckOutput, Family, FindingDraft};
 use crate::declared::DeclaredPermission;
-use crate::drift::statements::{declared_by, grants};
+use crate::drift::statements::{declared_by, grants, permission_matches};
 use crate::findings::Severity;
 use crate::inventory::Collected;
 use crate::policy::parse_statements;
@@ -84,8 +84,12 @@ impl Check for ResourcePolicyDrift {
                                 .filter(|(_, p)| !declared_by(grant, [*p]).is_empty())
                                 .map(|(i, _)| *i)
                                 .collect();
+                            // A URL-scoped pair statement is covered by the URL grant but does
+                            // not deploy it: only an exact match counts as deployed.
                             for i in &hits {
-                                matched[*i] = true;
+                                if permission_matches(&declared.permissions[*i], grant) {
+                                    matched[*i] = true;
+                                }
                             }
                             !hits.is_empty()
                         })
