@@ -34,10 +34,10 @@ fn la502_flags_a_named_function_that_is_not_deployed_as_low() {
     assert_eq!(f[0].region, "us-east-1");
     assert_eq!(f[0].evidence["declaration"]["key"], "Reports");
     assert_eq!(f[0].evidence["declaration"]["format"], "cloud_formation");
-    // The resource's body starts on its `Type:` line.
+    // A resource is located at its logical id.
     assert_eq!(
         declared_line(f[0]),
-        Some(line_of(TWO_FUNCTIONS, "Reports:") + 1)
+        Some(line_of(TWO_FUNCTIONS, "Reports:"))
     );
     assert!(not_evaluated(&r, "LA502").is_empty());
 }

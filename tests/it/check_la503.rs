@@ -209,7 +209,7 @@ Resources:
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0].evidence["declared"], 3);
     // Nothing writes a timeout: the finding points at the function.
-    assert_eq!(declared_line(f[0]), Some(line_of(DEFAULTS, "Api:") + 1));
+    assert_eq!(declared_line(f[0]), Some(line_of(DEFAULTS, "Api:")));
 }
 
 #[test]

@@ -105,10 +105,7 @@ fn la506_flags_urls_added_out_of_band_by_auth_type() {
         plain[0].evidence["detail"]["url"],
         "https://plain.lambda-url.us-east-1.on.aws/"
     );
-    assert_eq!(
-        declared_line(plain[0]),
-        Some(line_of(TEMPLATE, "Plain:") + 1)
-    );
+    assert_eq!(declared_line(plain[0]), Some(line_of(TEMPLATE, "Plain:")));
     let signed = of(&f, "signed");
     assert_eq!(signed.len(), 1);
     assert_eq!(signed[0].severity, Severity::Medium);
@@ -138,10 +135,7 @@ fn la506_flags_changed_auth_and_cors_and_a_removed_url() {
     assert_eq!(iam[0].evidence["detail"]["declared"], "AWS_IAM");
     assert_eq!(iam[0].evidence["detail"]["deployed"], "NONE");
     // The URL is declared by its own resource.
-    assert_eq!(
-        declared_line(iam[0]),
-        Some(line_of(TEMPLATE, "IamUrl:") + 1)
-    );
+    assert_eq!(declared_line(iam[0]), Some(line_of(TEMPLATE, "IamUrl:")));
 
     let public = of(&f, "public");
     let auth = finding_where(&public, "change", "auth_type");

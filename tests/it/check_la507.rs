@@ -68,13 +68,13 @@ fn la507_flags_an_added_mapping_as_medium_and_a_missing_one_as_low() {
     assert_eq!(added.resource_arn, worker);
     assert_eq!(added.evidence["uuid"], "uuid-payments");
     assert_eq!(added.evidence["event_source_arn"], PAYMENTS);
-    assert_eq!(declared_line(added), Some(line_of(SAM, "Worker:") + 1));
+    assert_eq!(declared_line(added), Some(line_of(SAM, "Worker:")));
 
     let removed = finding_where(&f, "change", "removed");
     assert_eq!(removed.severity, Severity::Low);
     assert_eq!(removed.evidence["event_source_arn"], CLICKS);
     // Points at the event that declares it.
-    assert_eq!(declared_line(removed), Some(line_of(SAM, "Clicks:") + 1));
+    assert_eq!(declared_line(removed), Some(line_of(SAM, "Clicks:")));
     assert!(not_evaluated(&r, "LA507").is_empty());
 }
 
@@ -124,10 +124,7 @@ Resources:
     let f = findings_of(&r, "LA507");
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0].evidence["event_source_arn"], ORDERS);
-    assert_eq!(
-        declared_line(f[0]),
-        Some(line_of(CFN, "OrdersMapping:") + 1)
-    );
+    assert_eq!(declared_line(f[0]), Some(line_of(CFN, "OrdersMapping:")));
 }
 
 #[test]
@@ -288,7 +285,7 @@ Resources:
     let enabled = finding_where(&f, "change", "enabled");
     assert_eq!(enabled.severity, Severity::Medium);
     assert_eq!(enabled.evidence["event_source_arn"], PAYMENTS);
-    assert_eq!(declared_line(enabled), Some(line_of(SAM, "Payments:") + 1));
+    assert_eq!(declared_line(enabled), Some(line_of(SAM, "Payments:")));
     let disabled = finding_where(&f, "change", "disabled");
     assert_eq!(disabled.severity, Severity::Low);
     assert_eq!(disabled.evidence["event_source_arn"], ORDERS);

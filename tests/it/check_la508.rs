@@ -108,7 +108,7 @@ fn la508_flags_policies_attached_and_statements_added_out_of_band() {
             "arn:aws:iam::111122223333:role/api-role"
         );
         assert_eq!(finding.evidence["role"], "api-role");
-        assert_eq!(declared_line(finding), Some(line_of(CFN, "ApiRole:") + 1));
+        assert_eq!(declared_line(finding), Some(line_of(CFN, "ApiRole:")));
     }
 
     let attached = change(&f, "attached");

@@ -269,12 +269,24 @@ impl<'t> TemplateReader<'_, 't> {
         Location::at(self.file, node.line, node.column)
     }
 
+    /// Where a resource is declared: its logical id's line, which is what a reader looks
+    /// for (`node` when the id is not a resource of the template, e.g. a SAM-generated one).
+    fn resource_location(&self, logical_id: &str, node: &Node) -> Location {
+        let key = self
+            .resolver
+            .resources
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(logical_id))
+            .map_or(node, |(k, _)| k);
+        self.location(key)
+    }
+
     fn origin(&self, logical_id: &str, node: &Node) -> DeclaredOrigin {
         DeclaredOrigin {
             format: SourceFormat::CloudFormation,
             key: logical_id.to_string(),
             stack_name: self.stack_name.clone(),
-            location: self.location(node),
+            location: self.resource_location(logical_id, node),
         }
     }
 
@@ -734,7 +746,7 @@ impl<'t> TemplateReader<'_, 't> {
                 .cloned()
                 .flatten(),
             qualifier,
-            location: self.location(resource),
+            location: self.resource_location(id, resource),
         };
         self.estate.functions[index].permissions.push(permission);
     }
@@ -752,7 +764,7 @@ impl<'t> TemplateReader<'_, 't> {
             auth_type: self.string(get("AuthType")).map(Option::unwrap_or_default),
             cors: self.cors(get("Cors")),
             qualifier: self.string(get("Qualifier")).known().cloned().flatten(),
-            location: self.location(resource),
+            location: self.resource_location(id, resource),
         };
         let function = &mut self.estate.functions[index];
         function
@@ -808,7 +820,7 @@ impl<'t> TemplateReader<'_, 't> {
                 .cloned()
                 .flatten()
                 .and_then(|t| t.parse().ok()),
-            location: self.location(resource),
+            location: self.resource_location(id, resource),
         };
         self.estate.functions[index].event_sources.push(source);
     }
@@ -854,7 +866,7 @@ impl<'t> TemplateReader<'_, 't> {
                 .string(get("PolicyName"))
                 .map(Option::unwrap_or_default),
             document: self.document(get("PolicyDocument")),
-            location: self.location(resource),
+            location: self.resource_location(id, resource),
         };
         for index in roles {
             self.estate.roles[index]

@@ -89,8 +89,8 @@ pub fn apply(
         }));
     }
 
-    for (name, event) in get("Events").and_then(Node::as_map).unwrap_or_default() {
-        let name = name.as_str().unwrap_or_default();
+    for (name_node, event) in get("Events").and_then(Node::as_map).unwrap_or_default() {
+        let name = name_node.as_str().unwrap_or_default();
         let kind = reader
             .string(event.get("Type"))
             .known()
@@ -99,7 +99,8 @@ pub fn apply(
             .unwrap_or_default();
         let event_props = event.get("Properties");
         let prop = |key: &str| event_props.and_then(|p| p.get(key));
-        let location = reader.location(event);
+        // The event's name line, where a reader looks for it.
+        let location = reader.location(name_node);
         let permission =
             |principal: &str, source_arn: Option<Declared<String>>| DeclaredPermission {
                 action: Declared::Known("lambda:InvokeFunction".into()),
@@ -280,7 +281,8 @@ pub fn apply(
     Some(DeclaredRole {
         key,
         origin: DeclaredOrigin {
-            location: reader.location(resource),
+            // The generated role has no resource of its own: point at its function.
+            location: reader.resource_location(id, resource),
             ..reader.origin(&role_logical_id, resource)
         },
         name: Declared::Unknown(format!(
