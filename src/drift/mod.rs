@@ -6,7 +6,7 @@ pub mod statements;
 
 use crate::declared::{Declared, DeclaredEstate, DeclaredFunction, DeclaredRole, DeclaredRoleRef};
 use crate::inventory::{Function, Inventory, RegionInventory, Role};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 pub struct DriftView<'a> {
     pub declared: &'a DeclaredEstate,
@@ -44,12 +44,13 @@ pub struct RoleMatch<'a> {
 
 impl<'a> DriftView<'a> {
     pub fn build(inventory: &'a Inventory, declared: &'a DeclaredEstate) -> Self {
+        let index = Index::new(inventory);
         let functions: Vec<FunctionMatch<'a>> = declared
             .functions
             .iter()
             .map(|d| FunctionMatch {
                 declared: d,
-                deployed: locate(inventory, d),
+                deployed: locate(inventory, &index, d),
             })
             .collect();
         let matched: BTreeSet<&str> = functions
@@ -94,7 +95,45 @@ impl<'a> DriftView<'a> {
     }
 }
 
-fn locate<'a>(inventory: &'a Inventory, declared: &DeclaredFunction) -> Deployment<'a> {
+/// Deployed functions by (region, name) and by (region, stack, logical id), so matching
+/// stays linear in the size of the estate.
+struct Index<'a> {
+    by_name: HashMap<(&'a str, &'a str), &'a Function>,
+    by_stack: HashMap<(&'a str, &'a str, &'a str), &'a Function>,
+}
+
+impl<'a> Index<'a> {
+    fn new(inventory: &'a Inventory) -> Self {
+        let mut index = Index {
+            by_name: HashMap::new(),
+            by_stack: HashMap::new(),
+        };
+        for region in &inventory.regions {
+            for function in &region.functions {
+                index
+                    .by_name
+                    .insert((region.region.as_str(), function.name.as_str()), function);
+                let tags = function.tags.value();
+                let tag = |key: &str| tags.and_then(|t| t.get(key)).map(String::as_str);
+                if let (Some(stack), Some(logical_id)) = (
+                    tag("aws:cloudformation:stack-name"),
+                    tag("aws:cloudformation:logical-id"),
+                ) {
+                    index
+                        .by_stack
+                        .insert((region.region.as_str(), stack, logical_id), function);
+                }
+            }
+        }
+        index
+    }
+}
+
+fn locate<'a>(
+    inventory: &'a Inventory,
+    index: &Index<'a>,
+    declared: &DeclaredFunction,
+) -> Deployment<'a> {
     let wanted_region = declared.region.as_deref();
     let regions: Vec<&RegionInventory> = inventory
         .regions
@@ -116,27 +155,19 @@ fn locate<'a>(inventory: &'a Inventory, declared: &DeclaredFunction) -> Deployme
     }
     let by_name = declared.name.known().and_then(|name| {
         regions.iter().find_map(|r| {
-            r.functions
-                .iter()
-                .find(|f| &f.name == name)
-                .map(|f| (*r, f, "name"))
+            index
+                .by_name
+                .get(&(r.region.as_str(), name.as_str()))
+                .map(|f| (*r, *f, "name"))
         })
     });
     let by_tags = || {
         let stack = declared.origin.stack_name.as_deref()?;
         regions.iter().find_map(|r| {
-            r.functions
-                .iter()
-                .find(|f| {
-                    f.tags.value().is_some_and(|tags| {
-                        tags.get("aws:cloudformation:stack-name")
-                            .map(String::as_str)
-                            == Some(stack)
-                            && tags.get("aws:cloudformation:logical-id")
-                                == Some(&declared.origin.key)
-                    })
-                })
-                .map(|f| (*r, f, "stack tags"))
+            index
+                .by_stack
+                .get(&(r.region.as_str(), stack, declared.origin.key.as_str()))
+                .map(|f| (*r, *f, "stack tags"))
         })
     };
     // CloudFormation names an unnamed function `<stack>-<logical id>-<suffix>`; where the
