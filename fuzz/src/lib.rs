@@ -191,3 +191,51 @@ fn reference_glob(pattern: &[u8], text: &[u8]) -> bool {
     }
     row[text.len()]
 }
+
+/// `declared_parser`: the bytes as a declaration file (CloudFormation/SAM, Serverless,
+/// Terraform; the format is detected from content, as `--declared` does), read in a context
+/// with a deployed stack, then compared with a small inventory by every drift check.
+pub fn declared_parser(data: &[u8]) {
+    use lambda_audit::declared::{DeployedStack, ResolveContext, parse_text};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let ctx = ResolveContext {
+        account_id: "111122223333".into(),
+        partition: "aws".into(),
+        default_region: Some("us-east-1".into()),
+        parameters: [("stage".to_string(), "prod".to_string())].into(),
+        deployed_stacks: vec![DeployedStack {
+            name: "app".into(),
+            region: "us-east-1".into(),
+            function_logical_ids: ["Api".to_string(), "Worker".to_string()].into(),
+        }],
+    };
+    let estate = match parse_text("fuzz.yaml", text, &ctx) {
+        Ok(Some(estate)) => estate,
+        Ok(None) => return,
+        Err(e) => {
+            let _ = e.to_string();
+            return;
+        }
+    };
+    // Nothing a declaration holds may leak into its debug form (it holds env values).
+    let _ = format!("{estate:?}");
+    let _ = serde_json::to_string(&estate);
+    let inventory = declared_inventory();
+    let results =
+        lambda_audit::checks::run_with_declared(inventory, &Guardrails::default(), Some(&estate));
+    for finding in &results.findings {
+        assert!(finding.check_id.starts_with("LA"), "{finding:?}");
+    }
+}
+
+fn declared_inventory() -> &'static lambda_audit::inventory::Inventory {
+    static INVENTORY: std::sync::OnceLock<lambda_audit::inventory::Inventory> =
+        std::sync::OnceLock::new();
+    INVENTORY.get_or_init(|| {
+        let text = include_str!("../../tests/fixtures/inventory-base.json");
+        snapshot::parse(text, Path::new("inventory-base.json"))
+            .unwrap_or_else(|e| panic!("the base inventory fixture parses: {e}"))
+    })
+}

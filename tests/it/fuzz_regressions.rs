@@ -87,3 +87,8 @@ fn seeds_from_real_inputs_still_parse() {
     let guardrails = read("guardrails_file/seed-example.toml");
     assert!(lambda_audit::guardrails::Guardrails::parse(&guardrails, Path::new("example")).is_ok());
 }
+
+#[test]
+fn declared_parser_seeds_do_not_panic() {
+    replay("declared_parser", harness::declared_parser);
+}
