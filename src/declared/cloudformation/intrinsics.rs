@@ -176,7 +176,7 @@ impl<'t> Resolver<'t> {
             "If" => self.if_(argument),
             "FindInMap" => self.find_in_map(argument),
             "ImportValue" => {
-                let name = self.resolve(argument);
+                let name = self.resolve_argument(function, argument);
                 unknown_json(format!(
                     "!ImportValue {}",
                     scalar_text(&name).unwrap_or_else(|| "(computed)".into())
@@ -185,14 +185,14 @@ impl<'t> Resolver<'t> {
             "GetAZs" => unknown_json("!GetAZs depends on the account"),
             "Base64" => unknown_json("!Base64"),
             "Cidr" => unknown_json("!Cidr"),
-            "Length" => match self.resolve(argument) {
+            "Length" => match self.resolve_argument(function, argument) {
                 Value::Array(items) if first_unknown(&Value::Array(items.clone())).is_none() => {
                     Value::from(items.len())
                 }
                 _ => unknown_json("!Length of an unknown list"),
             },
             "ToJsonString" => {
-                let value = self.resolve(argument);
+                let value = self.resolve_argument(function, argument);
                 if let Some(reason) = first_unknown(&value) {
                     unknown_json(reason)
                 } else {
@@ -209,6 +209,18 @@ impl<'t> Resolver<'t> {
             },
             other => unknown_json(format!("Fn::{other} is not supported")),
         }
+    }
+
+    /// The value of a function's argument. In the short form (`!ImportValue name`) the
+    /// argument is the tagged node itself: resolving it as is would call the function again.
+    fn resolve_argument(&self, function: &str, argument: &Node) -> Value {
+        if argument.local_tag() == Some(function) {
+            return self.resolve(&Node {
+                tag: None,
+                ..argument.clone()
+            });
+        }
+        self.resolve(argument)
     }
 
     /// `!Ref NAME`: a parameter, a pseudo parameter or a resource's physical id.
