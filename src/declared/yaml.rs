@@ -236,10 +236,19 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                         mark,
                         entries,
                         ..
-                    }) => (
-                        anchor,
-                        node_at(NodeValue::Map(merge_keys(entries)), tag, mark),
-                    ),
+                    }) => {
+                        // A block mapping's event is marked at its first key's `:`; the
+                        // mapping starts at that key.
+                        let start = entries
+                            .first()
+                            .map(|(key, _)| (key.line, key.column))
+                            .filter(|&first| first < (mark.line() as u32, mark.col() as u32 + 1));
+                        let mut node = node_at(NodeValue::Map(merge_keys(entries)), tag, mark);
+                        if let Some((line, column)) = start {
+                            (node.line, node.column) = (line, column);
+                        }
+                        (anchor, node)
+                    }
                     None => return Err(error("unbalanced collection end".into())),
                 };
                 remember(&mut anchors, anchor, &node);
@@ -372,6 +381,19 @@ mod tests {
         assert_eq!(role.local_tag(), Some("GetAtt"));
         assert_eq!(role.as_str(), Some("Role.Arn"));
         assert_eq!((role.line, role.column), (3, 19));
+    }
+
+    #[test]
+    fn a_block_mapping_starts_at_its_first_key() {
+        let doc =
+            parse("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\nFlow: {a: 1}\n").unwrap();
+        assert_eq!((doc.line, doc.column), (1, 1));
+        let resources = doc.get("Resources").unwrap();
+        assert_eq!((resources.line, resources.column), (2, 3));
+        let bucket = resources.get("Bucket").unwrap();
+        assert_eq!((bucket.line, bucket.column), (3, 5));
+        let flow = doc.get("Flow").unwrap();
+        assert_eq!((flow.line, flow.column), (4, 7));
     }
 
     #[test]
