@@ -7,7 +7,7 @@ use crate::declared::model::{first_unknown, unknown_json, unknown_reason};
 use crate::declared::yaml::{Node, NodeValue};
 use serde_json::Value;
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Reference chains longer than this (a resource whose name refers to another's...) are
 /// treated as cycles.
@@ -28,6 +28,9 @@ pub struct Resolver<'t> {
     pub conditions: BTreeMap<String, Option<bool>>,
     pub mappings: Option<&'t Node>,
     pub resources: &'t [(Node, Node)],
+    /// Resources by logical id (the last one when an id repeats, as CloudFormation
+    /// rejects), so references resolve in constant time on large templates.
+    by_id: HashMap<&'t str, (&'t Node, &'t Node)>,
     pub pseudo: Pseudo,
     depth: Cell<usize>,
 }
@@ -44,16 +47,22 @@ impl<'t> Resolver<'t> {
             conditions: BTreeMap::new(),
             mappings,
             resources,
+            by_id: resources
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str()?, (k, v))))
+                .collect(),
             pseudo,
             depth: Cell::new(0),
         }
     }
 
     pub fn resource(&self, logical_id: &str) -> Option<&'t Node> {
-        self.resources
-            .iter()
-            .find(|(k, _)| k.as_str() == Some(logical_id))
-            .map(|(_, v)| v)
+        self.by_id.get(logical_id).map(|(_, v)| *v)
+    }
+
+    /// The logical id's own node (its key), for pointing at where the resource is declared.
+    pub fn resource_key(&self, logical_id: &str) -> Option<&'t Node> {
+        self.by_id.get(logical_id).map(|(k, _)| *k)
     }
 
     pub fn resource_type(&self, logical_id: &str) -> Option<&'t str> {

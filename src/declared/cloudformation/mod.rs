@@ -13,7 +13,7 @@ use super::yaml::{Node, NodeValue};
 use super::{DeployedStack, ResolveContext};
 use intrinsics::{Pseudo, Resolver, intrinsic, is_no_value, scalar_text};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 const FUNCTION_TYPES: [&str; 2] = ["AWS::Lambda::Function", "AWS::Serverless::Function"];
 const SAM_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
@@ -109,6 +109,7 @@ pub fn parse(
                 None
             },
             estate: DeclaredEstate::default(),
+            function_index: HashMap::new(),
             notes: Vec::new(),
         };
         reader.read(resources);
@@ -261,6 +262,8 @@ struct TemplateReader<'r, 't> {
     region: Option<String>,
     globals: Option<&'t Node>,
     estate: DeclaredEstate,
+    /// Position in `estate.functions` by logical id.
+    function_index: HashMap<String, usize>,
     notes: Vec<String>,
 }
 
@@ -272,13 +275,7 @@ impl<'t> TemplateReader<'_, 't> {
     /// Where a resource is declared: its logical id's line, which is what a reader looks
     /// for (`node` when the id is not a resource of the template, e.g. a SAM-generated one).
     fn resource_location(&self, logical_id: &str, node: &Node) -> Location {
-        let key = self
-            .resolver
-            .resources
-            .iter()
-            .find(|(k, _)| k.as_str() == Some(logical_id))
-            .map_or(node, |(k, _)| k);
-        self.location(key)
+        self.location(self.resolver.resource_key(logical_id).unwrap_or(node))
     }
 
     fn origin(&self, logical_id: &str, node: &Node) -> DeclaredOrigin {
@@ -508,12 +505,7 @@ impl<'t> TemplateReader<'_, 't> {
                 _ => None,
             };
             if let Some(logical) = logical {
-                if let Some(index) = self
-                    .estate
-                    .functions
-                    .iter()
-                    .position(|f| f.origin.key == logical)
-                {
+                if let Some(&index) = self.function_index.get(&logical) {
                     return Some((index, None));
                 }
                 // An alias: the permission or URL is on the alias of its function.
@@ -626,6 +618,8 @@ impl<'t> TemplateReader<'_, 't> {
                 self.estate.roles.push(role);
             }
         }
+        self.function_index
+            .insert(id.to_string(), self.estate.functions.len());
         self.estate.functions.push(function);
     }
 
