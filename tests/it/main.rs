@@ -40,6 +40,7 @@ mod check_la506;
 mod check_la507;
 mod check_la508;
 mod collector_mocks;
+mod declared_cloudformation;
 mod declared_serverless;
 mod declared_terraform;
 mod drift_formats_agree;
