@@ -27,6 +27,13 @@ impl<T> Declared<T> {
         }
     }
 
+    pub fn unknown_reason(&self) -> Option<&str> {
+        match self {
+            Declared::Known(_) => None,
+            Declared::Unknown(reason) => Some(reason),
+        }
+    }
+
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Declared<U> {
         match self {
             Declared::Known(value) => Declared::Known(f(value)),

@@ -42,6 +42,9 @@ pub fn parse(
     .build())
 }
 
+/// Why a function with more than one declared URL has its URLs unjudged.
+const SEVERAL_URLS: &str = "several function URLs are declared for this function (one per alias); the model compares one, so none is judged";
+
 /// YAML accepts input that is not JSON (trailing commas, comments); Terraform never writes
 /// such files, so they are refused with serde_json's position.
 fn check_json(file: &str, text: &str) -> Result<(), DeclaredError> {
@@ -989,23 +992,23 @@ impl<'r> Builder<'r> {
         let Some(function) = self.functions.get_mut(index) else {
             return;
         };
-        // One URL per function in the model: the unqualified one wins over an alias's.
-        let replace = match &function.url {
-            Declared::Known(Some(existing)) => {
-                existing.qualifier.is_some() && url.qualifier.is_none()
+        // One URL per function in the model: with a second one, judging either would call
+        // the other "added", so the function's URLs are left unjudged (not evaluated).
+        match &function.url {
+            Declared::Known(Some(_)) => {
+                function.url = Declared::Unknown(SEVERAL_URLS.into());
+                self.notes.push(format!(
+                    "{}: a second function URL for the same function; its URLs are not compared",
+                    resource.address
+                ));
             }
-            _ => true,
-        };
-        if replace {
-            function
-                .attribute_locations
-                .insert("url".into(), url.location.clone());
-            function.url = Declared::Known(Some(url));
-        } else {
-            self.notes.push(format!(
-                "{}: a second function URL for the same function was not compared",
-                resource.address
-            ));
+            Declared::Unknown(reason) if reason == SEVERAL_URLS => {}
+            _ => {
+                function
+                    .attribute_locations
+                    .insert("url".into(), url.location.clone());
+                function.url = Declared::Known(Some(url));
+            }
         }
     }
 

@@ -203,7 +203,10 @@ fn locate<'a>(
             match (&declared.origin.stack_name, untagged) {
                 (None, _) => Deployment::NotEvaluated {
                     region: wanted_region.unwrap_or(&regions[0].region).to_string(),
-                    reason: "its name is generated at deployment and no deployed stack carries its logical id (pass --parameter AWS::StackName=NAME)".into(),
+                    reason: match declared.origin.format {
+                        crate::declared::SourceFormat::CloudFormation => "its name is generated at deployment and no deployed stack carries its logical id (pass --parameter AWS::StackName=NAME)".into(),
+                        _ => format!("its name is not known before deployment ({})", declared.name.unknown_reason().unwrap_or_default()),
+                    },
                 },
                 (Some(_), Some((region, reason))) => Deployment::NotEvaluated {
                     region: region.region.clone(),
@@ -214,14 +217,10 @@ fn locate<'a>(
                 },
             }
         }
+        // Declared for no region in particular and found in none: reported against the
+        // first audited region (the one the declaration would deploy to by default).
         None => Deployment::Missing {
-            region: wanted_region.map(str::to_string).unwrap_or_else(|| {
-                regions
-                    .iter()
-                    .map(|r| r.region.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }),
+            region: wanted_region.unwrap_or(&regions[0].region).to_string(),
         },
     }
 }

@@ -46,11 +46,15 @@ pub fn grants(statement: &Statement) -> Option<Vec<Grant>> {
     let mut via_function_url = false;
     for condition in &statement.conditions {
         let is = |key: &str| condition.key_is(key);
+        let positive =
+            !condition.operator.contains("Not") && !condition.operator.ends_with("IfExists");
         if is("lambda:InvokedViaFunctionUrl") {
-            via_function_url = condition
-                .values
-                .iter()
-                .all(|v| v.eq_ignore_ascii_case("true"));
+            via_function_url = positive
+                && !condition.values.is_empty()
+                && condition
+                    .values
+                    .iter()
+                    .all(|v| v.eq_ignore_ascii_case("true"));
             continue;
         }
         if !(is("aws:SourceArn") || is("aws:SourceAccount") || is("lambda:FunctionUrlAuthType")) {
@@ -59,7 +63,9 @@ pub fn grants(statement: &Statement) -> Option<Vec<Grant>> {
             // exposure.
             continue;
         }
-        let [value] = condition.values.as_slice() else {
+        // `AddPermission` writes these as plain positive conditions with one value; any
+        // other shape is compared as a statement of its own (and so reported if undeclared).
+        let ([value], true) = (condition.values.as_slice(), positive) else {
             return None;
         };
         let value = value.clone();

@@ -40,11 +40,15 @@ impl Check for EventSourceMappingDrift {
                     e.function_arn == function.arn || e.function_arn.starts_with(&qualified_prefix)
                 })
                 .collect();
-            let known: Vec<&str> = declared
-                .event_sources
-                .iter()
-                .filter_map(|s| s.source_arn.known().map(String::as_str))
-                .collect();
+            // How many mappings each known source is declared with: a second mapping from
+            // the same queue is as much an addition as one from a new queue.
+            let mut declared_per_source: std::collections::BTreeMap<&str, usize> =
+                std::collections::BTreeMap::new();
+            for source in &declared.event_sources {
+                if let Some(arn) = source.source_arn.known() {
+                    *declared_per_source.entry(arn.as_str()).or_default() += 1;
+                }
+            }
             let unknown_count = declared
                 .event_sources
                 .iter()
@@ -53,9 +57,16 @@ impl Check for EventSourceMappingDrift {
             let unmatched: Vec<_> = deployed
                 .iter()
                 .filter(|e| {
-                    !e.event_source_arn
-                        .as_deref()
-                        .is_some_and(|a| known.contains(&a))
+                    let Some(arn) = e.event_source_arn.as_deref() else {
+                        return true;
+                    };
+                    match declared_per_source.get_mut(arn) {
+                        Some(left) if *left > 0 => {
+                            *left -= 1;
+                            false
+                        }
+                        _ => true,
+                    }
                 })
                 .collect();
             // Unresolved declared sources may stand for as many deployed mappings.

@@ -192,10 +192,21 @@ fn instances(function_ids: &[&str], ctx: &ResolveContext) -> Vec<Instance> {
     // below that, only the best match, so a shared name like `Function` does not pull in
     // unrelated stacks.
     let half = function_ids.len().div_ceil(2);
-    ctx.deployed_stacks
+    let found: Vec<&DeployedStack> = ctx
+        .deployed_stacks
         .iter()
         .filter(|s| overlap(s) >= half.min(best))
         .filter(|s| forced_region.as_ref().is_none_or(|r| r == &s.region))
+        .collect();
+    if found.is_empty() {
+        return vec![Instance {
+            stack_name: None,
+            region: forced_region,
+            evidence: "no deployed stack in the region given with --parameter AWS::Region carries this template's logical ids".into(),
+        }];
+    }
+    found
+        .into_iter()
         .map(|s| Instance {
             stack_name: Some(s.name.clone()),
             region: Some(s.region.clone()),
@@ -764,7 +775,14 @@ impl<'t> TemplateReader<'_, 't> {
         function
             .attribute_locations
             .insert("url".into(), url.location.clone());
-        function.url = Declared::Known(Some(url));
+        // One URL per function in the model: with a second one (another alias's), judging
+        // either would call the other "added", so the function's URLs stay unjudged.
+        function.url = match &function.url {
+            Declared::Known(None) => Declared::Known(Some(url)),
+            _ => Declared::Unknown(
+                "several function URLs are declared for this function (one per alias); the model compares one, so none is judged".into(),
+            ),
+        };
     }
 
     fn cors(&self, node: Option<&Node>) -> Declared<Option<DeclaredCors>> {

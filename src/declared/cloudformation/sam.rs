@@ -63,14 +63,18 @@ pub fn apply(
     ))];
     let mut role_complete = true;
 
-    if let Some(url) = get("FunctionUrlConfig") {
+    if let Some(url) = get("FunctionUrlConfig").filter(|u| intrinsic(u).is_some()) {
+        function.url =
+            Declared::Unknown(format!("FunctionUrlConfig is computed (line {})", url.line));
+        function.permissions_complete = false;
+    } else if let Some(url) = get("FunctionUrlConfig") {
         let auth_type = reader
             .string(url.get("AuthType"))
             .map(Option::unwrap_or_default);
         // SAM also grants `lambda:InvokeFunction` scoped to URL calls; the comparison
         // derives that one from this grant (see `drift::statements::declared_by`). Not when
         // the config is computed.
-        if auth_type.known().map(String::as_str) == Some("NONE") && intrinsic(url).is_none() {
+        if auth_type.known().map(String::as_str) == Some("NONE") {
             function.permissions.push(DeclaredPermission {
                 action: Declared::Known("lambda:InvokeFunctionUrl".into()),
                 principal: Declared::Known("*".into()),
