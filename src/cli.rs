@@ -37,6 +37,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Compare two JSON reports (e.g. last week's and today's): new, resolved and unchanged
+    /// findings, matched by fingerprint.
+    Diff {
+        /// The earlier JSON report.
+        old: PathBuf,
+        /// The later JSON report.
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Exit 1 when a new finding is at or above this severity.
+        #[arg(long, value_enum, default_value_t = FailOn::Never)]
+        fail_on: FailOn,
+    },
     /// Print a check's documentation: what it finds, how we know, why it matters, how to fix.
     Explain {
         /// A check id (e.g. LA101) or name (e.g. public-resource-policy).
@@ -87,12 +100,20 @@ pub struct SourceArgs {
 pub struct AuditArgs {
     #[command(flatten)]
     pub source: SourceArgs,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Report format; give it several times with --output-dir for several reports from one
+    /// collection. Default: text.
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub formats: Vec<ReportFormat>,
     /// Write the report to FILE instead of standard output.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "output_dir")]
     pub output: Option<PathBuf>,
+    /// Write each format's report into DIR (`report.txt`, `report.json`, ...).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// A previous JSON report: list only findings that are not in it (matched by
+    /// fingerprint); the report says how many were left out and which were resolved.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     pub fail_on: FailOn,
@@ -128,6 +149,24 @@ fn parse_parameter(text: &str) -> Result<(String, String), String> {
 pub enum Format {
     Text,
     Json,
+}
+
+/// The formats `audit` and `drift` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum ReportFormat {
+    /// For a terminal (colour only when standard output is one).
+    Text,
+    /// The versioned JSON report (`docs/report-schema.json`).
+    Json,
+    /// For pull-request comments and CI job summaries.
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

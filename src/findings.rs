@@ -58,6 +58,58 @@ pub struct Finding {
     /// code scanning can show it on the template line.
     #[serde(default)]
     pub declared_at: Option<crate::declared::Location>,
+    /// Who owns the resource, from the function's owner tag (guardrails `owners.tags`), so
+    /// each team can be given its own list.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Whether the finding still needs action (see [`FindingStatus`]).
+    #[serde(default)]
+    pub status: FindingStatus,
+    /// The suppression or acceptance that applies, or applied until it expired.
+    #[serde(default)]
+    pub suppression: Option<SuppressionRecord>,
+}
+
+/// Open findings count towards `--fail-on`; suppressed and accepted ones are kept visible
+/// (JSON, HTML) but not acted on.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingStatus {
+    #[default]
+    Open,
+    /// By a `[[suppress]]` entry of the guardrails file (security's decision).
+    Suppressed,
+    /// By the resource owner's `lambda-audit:accept` tag, for a check the guardrails file
+    /// lets owners accept.
+    Accepted,
+}
+
+impl std::fmt::Display for FindingStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FindingStatus::Open => "open",
+            FindingStatus::Suppressed => "suppressed",
+            FindingStatus::Accepted => "accepted by the owner",
+        })
+    }
+}
+
+/// Why a finding is (or was) not open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuppressionRecord {
+    /// `guardrails` (a `[[suppress]]` entry) or `tag` (the owner's `lambda-audit:accept`).
+    pub source: String,
+    pub reason: String,
+    /// Who accepted the risk (the entry's `owner`, or the function's owner for a tag).
+    pub owner: Option<String>,
+    /// `YYYY-MM-DD`; `None` for tag acceptances, which last as long as the tag.
+    pub expires: Option<String>,
+    /// True when the suppression expired before the audit date: the finding is open again.
+    pub expired: bool,
+    /// The `[[suppress]]` entry's line in the guardrails file.
+    pub line: Option<usize>,
 }
 
 /// A check that could not judge a resource because what it needed was not collected.
@@ -91,4 +143,11 @@ pub fn sort_findings(findings: &mut [Finding]) {
             .then_with(|| a.check_id.cmp(&b.check_id))
             .then_with(|| a.fingerprint.cmp(&b.fingerprint))
     });
+}
+
+impl Finding {
+    /// Counts towards `--fail-on` and the "needs action" lists.
+    pub fn is_open(&self) -> bool {
+        self.status == FindingStatus::Open
+    }
 }

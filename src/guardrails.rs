@@ -32,6 +32,27 @@ pub struct Guardrails {
     pub allowed_invoker_accounts: BTreeSet<String>,
     /// Accounts whose layers may be used, in addition to the AWS-published layer accounts.
     pub allowed_layer_accounts: BTreeSet<String>,
+    /// Findings the security team has accepted, each with its reason, owner and expiry.
+    pub suppressions: Vec<Suppression>,
+    /// Checks a resource's owner may accept with the `lambda-audit:accept` tag.
+    pub accept_by_tag: BTreeSet<String>,
+    /// Tag keys that name a function's owner, tried in order (default `owner`, then `team`).
+    pub owner_tags: Vec<String>,
+}
+
+/// One `[[suppress]]` entry: findings of `check` on resources matching `resource` are
+/// accepted until `expires` (inclusive), for `reason`, by `owner`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Suppression {
+    pub check: String,
+    /// An ARN glob (`*` any run of characters, `?` one).
+    pub resource: String,
+    pub reason: String,
+    pub owner: String,
+    /// `YYYY-MM-DD`, compared with the audit date.
+    pub expires: String,
+    /// The entry's line in the guardrails file, for warnings.
+    pub line: usize,
 }
 
 /// Per trigger kind, the maximum function timeout in seconds; `None`: no limit beyond what
@@ -60,6 +81,9 @@ impl Default for Guardrails {
             required_tags: Vec::new(),
             allowed_invoker_accounts: BTreeSet::new(),
             allowed_layer_accounts: BTreeSet::new(),
+            suppressions: Vec::new(),
+            accept_by_tag: BTreeSet::new(),
+            owner_tags: vec!["owner".to_string(), "team".to_string()],
         }
     }
 }
@@ -118,6 +142,35 @@ struct FileDoc {
     thresholds: ThresholdsSection,
     #[serde(default)]
     allow: AllowSection,
+    #[serde(default)]
+    suppress: Vec<Spanned<SuppressEntry>>,
+    #[serde(default)]
+    accept: AcceptSection,
+    #[serde(default)]
+    owners: OwnersSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuppressEntry {
+    check: Spanned<String>,
+    resource: Spanned<String>,
+    reason: Spanned<String>,
+    owner: Spanned<String>,
+    expires: Spanned<toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptSection {
+    #[serde(default)]
+    by_tag: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OwnersSection {
+    tags: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -318,8 +371,88 @@ impl Guardrails {
             }
         }
 
+        for entry in &doc.suppress {
+            let line = line_of(text, entry.span().start);
+            let entry = entry.get_ref();
+            let check = known_check(entry.check.get_ref()).ok_or_else(|| {
+                invalid(
+                    entry.check.span(),
+                    "suppress.check",
+                    unknown_check(&entry.check),
+                )
+            })?;
+            for (key, value) in [
+                ("suppress.resource", &entry.resource),
+                ("suppress.reason", &entry.reason),
+                ("suppress.owner", &entry.owner),
+            ] {
+                if value.get_ref().trim().is_empty() {
+                    return Err(invalid(value.span(), key, "must not be empty".to_string()));
+                }
+            }
+            let expires = match entry.expires.get_ref() {
+                toml::Value::String(s) => Some(s.trim().to_string()),
+                toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => {
+                    Some(d.to_string())
+                }
+                _ => None,
+            }
+            .filter(|d| is_iso_date(d))
+            .ok_or_else(|| {
+                invalid(
+                    entry.expires.span(),
+                    "suppress.expires",
+                    "must be a date, YYYY-MM-DD (every suppression expires)".to_string(),
+                )
+            })?;
+            guardrails.suppressions.push(Suppression {
+                check: check.to_string(),
+                resource: entry.resource.get_ref().trim().to_string(),
+                reason: entry.reason.get_ref().trim().to_string(),
+                owner: entry.owner.get_ref().trim().to_string(),
+                expires,
+                line,
+            });
+        }
+        for id in &doc.accept.by_tag {
+            let canonical = known_check(id.get_ref())
+                .ok_or_else(|| invalid(id.span(), "accept.by_tag", unknown_check(id)))?;
+            guardrails.accept_by_tag.insert(canonical.to_string());
+        }
+        if let Some(tags) = &doc.owners.tags {
+            guardrails.owner_tags.clear();
+            for tag in tags {
+                let name = tag.get_ref().trim();
+                if name.is_empty() {
+                    return Err(invalid(
+                        tag.span(),
+                        "owners.tags",
+                        "a tag key cannot be empty".to_string(),
+                    ));
+                }
+                guardrails.owner_tags.push(name.to_string());
+            }
+        }
+
         Ok(guardrails)
     }
+}
+
+/// `YYYY-MM-DD` with a plausible month and day.
+fn is_iso_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return false;
+    };
+    let number = |s: &str, len: usize| {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    matches!(
+        (number(year, 4), number(month, 2), number(day, 2)),
+        (Some(_), Some(1..=12), Some(1..=31))
+    )
 }
 
 /// The dotted key a (1-based) line of the file is about: the `key = …` on that line or the

@@ -3,6 +3,7 @@
 //! Data flows one way: [`collect`] fills an [`inventory::Inventory`]; [`checks`] run over it
 //! purely and produce [`findings`]; [`report`] renders them.
 
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod collect;
@@ -14,3 +15,4 @@ pub mod inventory;
 pub mod least_privilege;
 pub mod policy;
 pub mod report;
+pub mod triage;

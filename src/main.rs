@@ -3,7 +3,9 @@
 use anyhow::Context;
 use clap::Parser;
 use lambda_audit::checks;
-use lambda_audit::cli::{AuditArgs, Cli, Command, Format, SourceArgs};
+use lambda_audit::cli::{
+    AuditArgs, Cli, Command, DiffFormat, FailOn, Format, ReportFormat, SourceArgs,
+};
 use lambda_audit::collect::{self, AwsSettings, CollectOptions, RegionSelection};
 use lambda_audit::declared::{self, ResolveContext};
 use lambda_audit::guardrails::Guardrails;
@@ -11,6 +13,7 @@ use lambda_audit::inventory::Inventory;
 use lambda_audit::inventory::snapshot;
 use lambda_audit::report::{self, Audit};
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 const EXIT_FINDINGS: u8 = 1;
@@ -74,6 +77,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             audit(args, cli.verbose, Mode::Drift)
         }
         Command::Policy { function, source } => policy(&function, &source),
+        Command::Diff {
+            old,
+            new,
+            format,
+            fail_on,
+        } => diff(&old, &new, format, fail_on),
     }
 }
 
@@ -219,6 +228,23 @@ fn audit(args: AuditArgs, verbose: u8, mode: Mode) -> anyhow::Result<u8> {
                 .map(|m| m.id.to_string()),
         );
     }
+    let formats: Vec<ReportFormat> = if args.formats.is_empty() {
+        vec![ReportFormat::Text]
+    } else {
+        let mut f = args.formats.clone();
+        f.sort();
+        f.dedup();
+        f
+    };
+    if formats.len() > 1 && args.output_dir.is_none() {
+        anyhow::bail!("several --format values need --output-dir DIR (one file per format)");
+    }
+    // A broken baseline fails fast too, before any AWS call.
+    let baseline_report = args
+        .baseline
+        .as_deref()
+        .map(lambda_audit::baseline::read_report)
+        .transpose()?;
     let with_drift = !args.declared.is_empty();
     let inventory = load_inventory_with(&args.source, with_drift)?;
     let declared = with_drift.then(|| {
@@ -236,20 +262,42 @@ fn audit(args: AuditArgs, verbose: u8, mode: Mode) -> anyhow::Result<u8> {
             );
         }
     }
-    let results = checks::run_with_declared(&inventory, &guardrails, declared.as_ref());
+    let mut results = checks::run_with_declared(&inventory, &guardrails, declared.as_ref());
+    for warning in &results.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let baseline = match (&args.baseline, &baseline_report) {
+        (Some(path), Some(report)) => Some(lambda_audit::baseline::apply(
+            path,
+            report,
+            &mut results.findings,
+        )),
+        _ => None,
+    };
     let audit = Audit {
         inventory: &inventory,
         results: &results,
         declared: declared.as_ref(),
+        baseline: baseline.as_ref(),
     };
-    let rendered = match args.format {
-        Format::Text => report::text::render(&audit),
-        Format::Json => report::json::render(&audit),
-    };
-    match &args.output {
-        Some(path) => std::fs::write(path, rendered)
+    match (&args.output_dir, &args.output) {
+        (Some(dir), _) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            for format in &formats {
+                let path = dir.join(report::file_name(*format));
+                std::fs::write(&path, report::render(*format, &audit, false))
+                    .with_context(|| format!("cannot write the report to {}", path.display()))?;
+                tracing::info!("wrote {}", path.display());
+            }
+        }
+        (None, Some(path)) => std::fs::write(path, report::render(formats[0], &audit, false))
             .with_context(|| format!("cannot write the report to {}", path.display()))?,
-        None => write_stdout(&rendered)?,
+        (None, None) => {
+            let color = std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            write_stdout(&report::render(formats[0], &audit, color))?
+        }
     }
     if verbose > 0 {
         eprint!("{}", report::text::call_statistics(&inventory));
@@ -261,10 +309,29 @@ fn audit(args: AuditArgs, verbose: u8, mode: Mode) -> anyhow::Result<u8> {
     if args.fail_on_gaps && incomplete {
         return Ok(EXIT_GAPS);
     }
-    let failing = args
-        .fail_on
+    let failing = args.fail_on.threshold().is_some_and(|t| {
+        results
+            .findings
+            .iter()
+            .any(|f| f.is_open() && f.severity >= t)
+    });
+    Ok(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+/// `lambda-audit diff OLD NEW`.
+fn diff(old: &Path, new: &Path, format: DiffFormat, fail_on: FailOn) -> anyhow::Result<u8> {
+    let old = lambda_audit::baseline::read_report(old)?;
+    let new = lambda_audit::baseline::read_report(new)?;
+    let diff = lambda_audit::baseline::diff(&old, &new);
+    let text = match format {
+        DiffFormat::Json => serde_json::to_string_pretty(&diff)? + "\n",
+        DiffFormat::Text => report::diff::text(&diff),
+        DiffFormat::Markdown => report::diff::markdown(&diff),
+    };
+    write_stdout(&text)?;
+    let failing = fail_on
         .threshold()
-        .is_some_and(|t| results.findings.iter().any(|f| f.severity >= t));
+        .is_some_and(|t| diff.new.iter().any(|f| f.severity >= t));
     Ok(if failing { EXIT_FINDINGS } else { 0 })
 }
 

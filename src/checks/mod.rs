@@ -216,6 +216,9 @@ impl CheckOutput {
             evidence: draft.evidence,
             fingerprint: fingerprint(self.meta.id, draft.resource_arn, &draft.detail_key),
             declared_at: None,
+            owner: None,
+            status: Default::default(),
+            suppression: None,
         });
     }
 
@@ -295,6 +298,9 @@ pub struct CheckResults {
     pub per_check: Vec<CheckSummary>,
     /// Every function's least-privilege analysis (or why there is none), by function ARN.
     pub least_privilege: BTreeMap<String, Result<LeastPrivilege, String>>,
+    /// For the operator: suppressions that matched nothing or expired, acceptance tags
+    /// the guardrails do not honour.
+    pub warnings: Vec<String>,
 }
 
 /// Runs every registered check with default guardrails.
@@ -343,6 +349,7 @@ pub fn run_with_declared(
         not_evaluated.extend(out.not_evaluated);
     }
     sort_findings(&mut findings);
+    let warnings = crate::triage::triage(inventory, guardrails, &mut findings);
     not_evaluated.sort_by(|a, b| {
         (&a.check_id, &a.region, &a.resource).cmp(&(&b.check_id, &b.region, &b.resource))
     });
@@ -355,5 +362,6 @@ pub fn run_with_declared(
         not_evaluated,
         per_check,
         least_privilege,
+        warnings,
     }
 }

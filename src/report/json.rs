@@ -2,9 +2,10 @@
 //! not a dump of internal structures, so internal refactors cannot change the format.
 
 use super::Audit;
+use crate::baseline::BaselineSummary;
 use crate::checks::CheckSummary;
 use crate::declared::{DeclaredError, DeclaredSource};
-use crate::findings::{Finding, NotEvaluated, Severity};
+use crate::findings::{Finding, FindingStatus, NotEvaluated, Severity};
 use crate::inventory::{AccountIdentity, CoverageGap, SkippedRegion};
 use crate::least_privilege::LeastPrivilege;
 use serde::Serialize;
@@ -28,6 +29,12 @@ pub struct ReportV1<'a> {
     pub least_privilege: Vec<LeastPrivilegeEntry<'a>>,
     /// With `--declared`: the files the drift checks compared against.
     pub declared: Option<DeclaredSection<'a>>,
+    /// With `--baseline`: how many findings it left out and which baseline findings are
+    /// resolved; null without.
+    pub baseline: Option<&'a BaselineSummary>,
+    /// For the operator: suppressions that matched nothing or expired, acceptance tags the
+    /// guardrails do not honour.
+    pub warnings: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -62,6 +69,10 @@ pub struct Summary<'a> {
     /// True when nothing failed: every check saw everything it needed.
     pub complete: bool,
     pub checks: &'a [CheckSummary],
+    /// Findings by status: `open`, `suppressed`, `accepted` (zero included).
+    pub findings_by_status: BTreeMap<FindingStatus, usize>,
+    /// Open findings per owner (the owner tag's value; `(no owner)` when untagged).
+    pub open_findings_by_owner: BTreeMap<String, usize>,
 }
 
 #[derive(Serialize)]
@@ -109,6 +120,27 @@ pub fn build<'a>(audit: &Audit<'a>) -> ReportV1<'a> {
             coverage_gaps: inventory.coverage_gaps.len(),
             complete: inventory.coverage_gaps.is_empty() && results.not_evaluated.is_empty(),
             checks: &results.per_check,
+            findings_by_status: {
+                let mut by_status: BTreeMap<FindingStatus, usize> = [
+                    FindingStatus::Open,
+                    FindingStatus::Suppressed,
+                    FindingStatus::Accepted,
+                ]
+                .into_iter()
+                .map(|s| (s, 0))
+                .collect();
+                for finding in &results.findings {
+                    *by_status.entry(finding.status).or_default() += 1;
+                }
+                by_status
+            },
+            open_findings_by_owner: {
+                let mut by_owner: BTreeMap<String, usize> = BTreeMap::new();
+                for finding in results.findings.iter().filter(|f| f.is_open()) {
+                    *by_owner.entry(owner_label(finding)).or_default() += 1;
+                }
+                by_owner
+            },
         },
         findings: &results.findings,
         not_evaluated: &results.not_evaluated,
@@ -138,6 +170,8 @@ pub fn build<'a>(audit: &Audit<'a>) -> ReportV1<'a> {
             sources: &d.sources,
             errors: &d.errors,
         }),
+        baseline: audit.baseline,
+        warnings: &results.warnings,
     }
 }
 
@@ -147,4 +181,12 @@ pub fn render(audit: &Audit<'_>) -> String {
     serde_json::to_string_pretty(&build(audit))
         .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize report: {e}\"}}"))
         + "\n"
+}
+
+/// How reports group findings by owner: the owner tag's value, or `(no owner)`.
+pub fn owner_label(finding: &Finding) -> String {
+    finding
+        .owner
+        .clone()
+        .unwrap_or_else(|| "(no owner)".to_string())
 }

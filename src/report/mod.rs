@@ -1,9 +1,13 @@
 //! Rendering an audit: the versioned JSON report and the terminal text report.
 
+pub mod diff;
 pub mod json;
+pub mod markdown;
 pub mod text;
 
+use crate::baseline::BaselineSummary;
 use crate::checks::CheckResults;
+use crate::cli::ReportFormat;
 use crate::declared::DeclaredEstate;
 use crate::inventory::Inventory;
 
@@ -13,6 +17,8 @@ pub struct Audit<'a> {
     pub results: &'a CheckResults,
     /// What `--declared` read, when given: the drift section lists its sources and errors.
     pub declared: Option<&'a DeclaredEstate>,
+    /// With `--baseline`: the findings it left out (already known) and those resolved since.
+    pub baseline: Option<&'a BaselineSummary>,
 }
 
 /// Replaces control characters (ANSI escapes, carriage returns, NUL) with visible escapes,
@@ -27,4 +33,22 @@ pub fn sanitize_for_terminal(text: &str) -> String {
         }
     }
     out
+}
+
+/// Renders `audit` in `format`; `color` only applies to text on a terminal.
+pub fn render(format: ReportFormat, audit: &Audit<'_>, color: bool) -> String {
+    match format {
+        ReportFormat::Text => text::render_with(audit, color),
+        ReportFormat::Json => json::render(audit),
+        ReportFormat::Markdown => markdown::render(audit),
+    }
+}
+
+/// The file each format is written to under `--output-dir`.
+pub fn file_name(format: ReportFormat) -> &'static str {
+    match format {
+        ReportFormat::Text => "report.txt",
+        ReportFormat::Json => "report.json",
+        ReportFormat::Markdown => "report.md",
+    }
 }

@@ -8,6 +8,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 pub fn render(audit: &Audit<'_>) -> String {
+    render_with(audit, false)
+}
+
+/// The report, with severity labels in colour when `color` (a terminal that wants it).
+pub fn render_with(audit: &Audit<'_>, color: bool) -> String {
     let inventory = audit.inventory;
     let results = audit.results;
     let mut out = String::new();
@@ -39,41 +44,124 @@ pub fn render(audit: &Audit<'_>) -> String {
         );
     }
 
-    // Group by function; findings on resources outside any function go under their ARN.
-    let mut groups: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
-    for finding in &results.findings {
+    if let Some(baseline) = audit.baseline {
+        let _ = writeln!(
+            out,
+            "baseline {} (collected {}): {} known finding(s) left out, {} new, {} resolved since",
+            clean(&baseline.file),
+            clean(&baseline.baseline_collected_at),
+            baseline.unchanged,
+            baseline.new,
+            baseline.resolved.len()
+        );
+        for f in &baseline.resolved {
+            let _ = writeln!(
+                out,
+                "  resolved: [{}] {} {}: {}",
+                label(f.severity),
+                f.check_id,
+                clean(f.function_name.as_deref().unwrap_or(&f.resource_arn)),
+                clean(&f.title)
+            );
+        }
+    }
+
+    // Open findings by owner, then by function (worst first); findings on resources outside
+    // any function go under their ARN.
+    let mut owners: BTreeMap<String, BTreeMap<(String, String), Vec<&Finding>>> = BTreeMap::new();
+    for finding in results.findings.iter().filter(|f| f.is_open()) {
         let key = finding
             .function_name
             .clone()
             .unwrap_or_else(|| finding.resource_arn.clone());
-        groups
+        owners
+            .entry(super::json::owner_label(finding))
+            .or_default()
             .entry((finding.region.clone(), key))
             .or_default()
             .push(finding);
     }
-    let mut ordered: Vec<_> = groups.into_iter().collect();
-    // Functions with the worst findings first; ties by region and name.
-    ordered.sort_by(|a, b| {
-        let worst = |v: &Vec<&Finding>| v.iter().map(|f| f.severity).max();
-        worst(&b.1).cmp(&worst(&a.1)).then_with(|| a.0.cmp(&b.0))
+    let worst = |v: &Vec<&Finding>| v.iter().map(|f| f.severity).max();
+    let mut ordered_owners: Vec<_> = owners.into_iter().collect();
+    ordered_owners.sort_by(|a, b| {
+        let top = |groups: &BTreeMap<(String, String), Vec<&Finding>>| {
+            groups.values().filter_map(worst).max()
+        };
+        top(&b.1).cmp(&top(&a.1)).then_with(|| a.0.cmp(&b.0))
     });
-    for ((region, name), findings) in &ordered {
-        let _ = writeln!(out, "\n{} ({})", clean(name), clean(region));
-        for f in findings {
+    let several_owners = ordered_owners.len() > 1;
+    for (owner, groups) in ordered_owners {
+        if several_owners {
+            let count: usize = groups.values().map(Vec::len).sum();
             let _ = writeln!(
                 out,
-                "  [{}] {} {}: {}",
+                "\n== owner: {} — {count} open finding(s) ==",
+                clean(&owner)
+            );
+        }
+        let mut ordered: Vec<_> = groups.into_iter().collect();
+        ordered.sort_by(|a, b| worst(&b.1).cmp(&worst(&a.1)).then_with(|| a.0.cmp(&b.0)));
+        for ((region, name), findings) in &ordered {
+            let _ = writeln!(out, "\n{} ({})", clean(name), clean(region));
+            for f in findings {
+                let _ = writeln!(
+                    out,
+                    "  [{}] {} {}: {}",
+                    paint(f.severity, color),
+                    f.check_id,
+                    f.check_name,
+                    clean(&f.title)
+                );
+                let _ = writeln!(out, "      {}", clean(&f.message));
+                let _ = writeln!(out, "      resource: {}", clean(&f.resource_arn));
+                if let Some(at) = &f.declared_at {
+                    let _ = writeln!(out, "      declared at: {}", clean(&at.to_string()));
+                }
+                if let Some(s) = f.suppression.as_ref().filter(|s| s.expired) {
+                    let _ = writeln!(
+                        out,
+                        "      note: its suppression (guardrails line {}) expired on {}",
+                        s.line.unwrap_or_default(),
+                        clean(s.expires.as_deref().unwrap_or_default())
+                    );
+                }
+                let _ = writeln!(out, "      how to fix: lambda-audit explain {}", f.check_id);
+            }
+        }
+    }
+
+    let set_aside: Vec<&Finding> = results.findings.iter().filter(|f| !f.is_open()).collect();
+    if !set_aside.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nSuppressed or accepted ({}): kept for the record, not counted",
+            set_aside.len()
+        );
+        for f in set_aside {
+            let why = f.suppression.as_ref().map_or(String::new(), |s| {
+                format!(
+                    "{}{}: {}",
+                    s.owner
+                        .as_deref()
+                        .map(|o| format!(" by {}", clean(o)))
+                        .unwrap_or_default(),
+                    s.expires
+                        .as_deref()
+                        .map(|e| format!(" until {}", clean(e)))
+                        .unwrap_or_default(),
+                    clean(&s.reason)
+                )
+            });
+            let _ = writeln!(
+                out,
+                "  [{}] {} {}: {} — {}{}",
                 label(f.severity),
                 f.check_id,
-                f.check_name,
-                clean(&f.title)
+                clean(f.function_name.as_deref().unwrap_or(&f.resource_arn)),
+                clean(&f.title),
+                f.status,
+                why
             );
-            let _ = writeln!(out, "      {}", clean(&f.message));
-            let _ = writeln!(out, "      resource: {}", clean(&f.resource_arn));
-            if let Some(at) = &f.declared_at {
-                let _ = writeln!(out, "      declared at: {}", clean(&at.to_string()));
-            }
-            let _ = writeln!(out, "      how to fix: lambda-audit explain {}", f.check_id);
         }
     }
 
@@ -121,10 +209,18 @@ pub fn render(audit: &Audit<'_>) -> String {
         drift_section(&mut out, declared, &results.findings);
     }
 
+    if !results.warnings.is_empty() {
+        let _ = writeln!(out, "\nWarnings ({}):", results.warnings.len());
+        for warning in &results.warnings {
+            let _ = writeln!(out, "  {}", clean(warning));
+        }
+    }
+
     let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
-    for f in &results.findings {
+    for f in results.findings.iter().filter(|f| f.is_open()) {
         *counts.entry(f.severity).or_default() += 1;
     }
+    let set_aside = results.findings.iter().filter(|f| !f.is_open()).count();
     let breakdown: Vec<String> = counts
         .iter()
         .rev()
@@ -132,12 +228,17 @@ pub fn render(audit: &Audit<'_>) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "\n{} finding(s){}; {} not evaluated; {} coverage gap(s).",
-        results.findings.len(),
+        "\n{} open finding(s){}{}; {} not evaluated; {} coverage gap(s).",
+        results.findings.len() - set_aside,
         if breakdown.is_empty() {
             String::new()
         } else {
             format!(" ({})", breakdown.join(", "))
+        },
+        if set_aside > 0 {
+            format!(", {set_aside} suppressed or accepted")
+        } else {
+            String::new()
         },
         results.not_evaluated.len(),
         inventory.coverage_gaps.len()
@@ -202,6 +303,21 @@ fn drift_section(out: &mut String, declared: &DeclaredEstate, findings: &[Findin
                 .unwrap_or_default()
         );
     }
+}
+
+/// The severity label, in colour on a terminal that wants it.
+fn paint(severity: Severity, color: bool) -> String {
+    if !color {
+        return label(severity).to_string();
+    }
+    let code = match severity {
+        Severity::Critical => "1;31",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+        Severity::Info => "2",
+    };
+    format!("\x1b[{code}m{}\x1b[0m", label(severity))
 }
 
 fn label(severity: Severity) -> &'static str {

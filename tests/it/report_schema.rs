@@ -194,6 +194,7 @@ fn rendered(inv: &Inventory) -> Value {
         inventory: inv,
         results: &results,
         declared: None,
+        baseline: None,
     });
     serde_json::from_str(&text).expect("the JSON report parses")
 }
@@ -374,6 +375,7 @@ fn report_schema_accepts_a_drift_report() {
         inventory: &inv,
         results: &results,
         declared: Some(&declared),
+        baseline: None,
     });
     let report: Value = serde_json::from_str(&text).expect("the JSON report parses");
     let drift: Vec<&Value> = report["findings"]
