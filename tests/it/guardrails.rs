@@ -259,3 +259,236 @@ fn audit_exits_2_on_missing_or_invalid_guardrails() {
         "{stderr}"
     );
 }
+
+// ---- [[suppress]], [accept] and [owners] ----
+
+use lambda_audit::guardrails::Suppression;
+
+const ARN: &str = "arn:aws:lambda:us-east-1:111122223333:function:pay-*";
+
+/// A `[[suppress]]` entry with `check`, `resource`, `reason`, `owner` and `expires`, each
+/// given as TOML text (so a test can omit, empty or retype one); `None` leaves it out.
+fn suppress_entry(fields: [(&str, Option<&str>); 5]) -> String {
+    let mut text = String::from("[[suppress]]\n");
+    for (key, value) in fields {
+        if let Some(value) = value {
+            text.push_str(&format!("{key} = {value}\n"));
+        }
+    }
+    text
+}
+
+fn full_entry() -> [(&'static str, Option<&'static str>); 5] {
+    [
+        ("check", Some("\"LA101\"")),
+        (
+            "resource",
+            Some("\"arn:aws:lambda:us-east-1:111122223333:function:pay-*\""),
+        ),
+        ("reason", Some("\"public webhook; payloads are signed\"")),
+        ("owner", Some("\"security@example.com\"")),
+        ("expires", Some("2026-12-31")),
+    ]
+}
+
+#[test]
+fn suppress_entries_parse_with_toml_or_string_dates() {
+    let text = format!(
+        "# accepted risks\n{}\n[[suppress]]\ncheck = \"la206\"\nresource = \" arn:aws:lambda:*:111122223333:function:batch-?? \"\nreason = \" tracing costs too much \"\nowner = \"team-batch\"\nexpires = \"2027-01-15\"\n",
+        suppress_entry(full_entry())
+    );
+    let g = parse(&text).expect("parses");
+    assert_eq!(
+        g.suppressions,
+        vec![
+            Suppression {
+                check: "LA101".into(),
+                resource: ARN.into(),
+                reason: "public webhook; payloads are signed".into(),
+                owner: "security@example.com".into(),
+                expires: "2026-12-31".into(),
+                line: 2,
+            },
+            Suppression {
+                check: "LA206".into(),
+                resource: "arn:aws:lambda:*:111122223333:function:batch-??".into(),
+                reason: "tracing costs too much".into(),
+                owner: "team-batch".into(),
+                expires: "2027-01-15".into(),
+                line: 9,
+            },
+        ]
+    );
+    // Nothing else changes.
+    assert_eq!(
+        Guardrails {
+            suppressions: Vec::new(),
+            ..g
+        },
+        Guardrails::default()
+    );
+}
+
+#[test]
+fn suppress_entry_missing_a_field_names_line_and_field() {
+    for (i, (field, _)) in full_entry().iter().enumerate() {
+        let mut fields = full_entry();
+        fields[i].1 = None;
+        let text = format!("[checks]\ndisabled = []\n\n{}", suppress_entry(fields));
+        let (err, message) = error(&text);
+        assert!(matches!(err, GuardrailsError::Syntax { .. }), "{message}");
+        assert_eq!(err.line(), Some(4), "{field}: {message}");
+        assert!(message.starts_with("lambda-audit.toml:4:"), "{message}");
+        assert!(message.contains("suppress"), "{message}");
+        assert!(
+            message.contains(&format!("`{field}`")),
+            "{field}: {message}"
+        );
+    }
+}
+
+#[test]
+fn suppress_entry_with_an_empty_field_names_line_and_key() {
+    // resource, reason and owner: empty or blank is refused on the field's own line.
+    for (i, field) in [(1, "resource"), (2, "reason"), (3, "owner")] {
+        for blank in ["\"\"", "\"   \""] {
+            let mut fields = full_entry();
+            fields[i].1 = Some(blank);
+            let (err, message) = error(&suppress_entry(fields));
+            assert!(matches!(err, GuardrailsError::Invalid { .. }), "{message}");
+            assert_eq!(err.line(), Some(i + 2), "{field}: {message}");
+            assert!(
+                message.contains(&format!("`suppress.{field}`")),
+                "{field}: {message}"
+            );
+        }
+    }
+    // An empty check id is no check; an empty date is no date.
+    let mut fields = full_entry();
+    fields[0].1 = Some("\"\"");
+    let (err, message) = error(&suppress_entry(fields));
+    assert_eq!(err.line(), Some(2), "{message}");
+    assert!(message.contains("`suppress.check`"), "{message}");
+    let mut fields = full_entry();
+    fields[4].1 = Some("\"\"");
+    let (err, message) = error(&suppress_entry(fields));
+    assert_eq!(err.line(), Some(6), "{message}");
+    assert!(message.contains("`suppress.expires`"), "{message}");
+}
+
+#[test]
+fn suppress_entry_with_a_bad_date_names_line_and_key() {
+    for bad in [
+        "\"2027-13-01\"",
+        "\"2027-00-10\"",
+        "\"2027-01-32\"",
+        "\"2027-02-30\"",
+        "\"2026-02-29\"",
+        "\"tomorrow\"",
+        "\"2027-1-1\"",
+        "\"27-01-01\"",
+        "\"2027-01-01T10:00:00Z\"",
+        "\"2027/01/01\"",
+        "2027-01-01T10:00:00",
+        "2027-01-01T10:00:00Z",
+        "10:00:00",
+        "20270101",
+        "true",
+    ] {
+        let mut fields = full_entry();
+        fields[4].1 = Some(bad);
+        let text = format!("\n{}", suppress_entry(fields));
+        let (err, message) = error(&text);
+        assert_eq!(err.line(), Some(7), "{bad}: {message}");
+        assert!(message.contains("`suppress.expires`"), "{bad}: {message}");
+        assert!(message.contains("YYYY-MM-DD"), "{bad}: {message}");
+    }
+    // A leap day is a date.
+    let mut fields = full_entry();
+    fields[4].1 = Some("\"2028-02-29\"");
+    let g = parse(&suppress_entry(fields)).expect("2028-02-29 exists");
+    assert_eq!(g.suppressions[0].expires, "2028-02-29");
+}
+
+#[test]
+fn suppress_entry_with_an_impossible_toml_date_names_its_line() {
+    // Not even TOML: the parser refuses it, still naming the line and key.
+    let mut fields = full_entry();
+    fields[4].1 = Some("2027-13-01");
+    let (err, message) = error(&format!("\n\n{}", suppress_entry(fields)));
+    assert!(matches!(err, GuardrailsError::Syntax { .. }), "{message}");
+    assert_eq!(err.line(), Some(8), "{message}");
+    assert!(message.contains("`suppress.expires`"), "{message}");
+}
+
+#[test]
+fn suppress_entry_with_an_unknown_check_names_line_and_key() {
+    let mut fields = full_entry();
+    fields[0].1 = Some("\"LA999\"");
+    let (err, message) = error(&format!(
+        "{}\n{}",
+        suppress_entry(full_entry()),
+        suppress_entry(fields)
+    ));
+    assert!(matches!(err, GuardrailsError::Invalid { .. }), "{message}");
+    assert_eq!(err.line(), Some(9), "{message}");
+    assert!(message.contains("`suppress.check`"), "{message}");
+    assert!(message.contains("LA999"), "{message}");
+}
+
+#[test]
+fn unknown_keys_in_the_new_sections_name_line_and_key() {
+    let text = format!("{}until = 2027-01-01\n", suppress_entry(full_entry()));
+    let (err, message) = error(&text);
+    assert!(matches!(err, GuardrailsError::Syntax { .. }), "{message}");
+    assert_eq!(err.line(), Some(7), "{message}");
+    assert!(message.contains("`suppress.until`"), "{message}");
+
+    let (err, message) = error("[accept]\nby_tag = [\"LA205\"]\nby_tags = [\"LA206\"]\n");
+    assert_eq!(err.line(), Some(3), "{message}");
+    assert!(message.contains("`accept.by_tags`"), "{message}");
+
+    let (err, message) = error("[owners]\ntag = [\"owner\"]\n");
+    assert_eq!(err.line(), Some(2), "{message}");
+    assert!(message.contains("`owners.tag`"), "{message}");
+
+    // A single table where an array of tables is expected is a type error, not ignored.
+    let text = suppress_entry(full_entry()).replace("[[suppress]]", "[suppress]");
+    let (err, message) = error(&text);
+    assert!(matches!(err, GuardrailsError::Syntax { .. }), "{message}");
+    assert_eq!(err.line(), Some(1), "{message}");
+}
+
+#[test]
+fn accept_by_tag_parses_and_rejects_unknown_ids() {
+    let g = parse("[accept]\nby_tag = [\"LA205\", \"la206\"]\n").expect("parses");
+    assert_eq!(
+        g.accept_by_tag
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        vec!["LA205", "LA206"]
+    );
+    assert!(Guardrails::default().accept_by_tag.is_empty());
+
+    let (err, message) = error("[accept]\nby_tag = [\n  \"LA205\",\n  \"LA2O6\",\n]\n");
+    assert!(matches!(err, GuardrailsError::Invalid { .. }), "{message}");
+    assert_eq!(err.line(), Some(4), "{message}");
+    assert!(message.contains("`accept.by_tag`"), "{message}");
+    assert!(message.contains("LA2O6"), "{message}");
+}
+
+#[test]
+fn owners_tags_replace_the_default_and_refuse_empty_keys() {
+    assert_eq!(Guardrails::default().owner_tags, vec!["owner", "team"]);
+    let g = parse("[owners]\ntags = [\"squad\", \" cost-center \"]\n").expect("parses");
+    assert_eq!(g.owner_tags, vec!["squad", "cost-center"]);
+
+    let (err, message) = error("[owners]\ntags = [\n  \"squad\",\n  \"\",\n]\n");
+    assert!(matches!(err, GuardrailsError::Invalid { .. }), "{message}");
+    assert_eq!(err.line(), Some(4), "{message}");
+    assert!(message.contains("`owners.tags`"), "{message}");
+    let (err, message) = error("[owners]\ntags = [\"  \"]\n");
+    assert_eq!(err.line(), Some(2), "{message}");
+    assert!(message.contains("`owners.tags`"), "{message}");
+}
