@@ -160,6 +160,8 @@ pub enum ReportFormat {
     Json,
     /// For pull-request comments and CI job summaries.
     Markdown,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

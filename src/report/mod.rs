@@ -3,6 +3,7 @@
 pub mod diff;
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use crate::baseline::BaselineSummary;
@@ -41,6 +42,7 @@ pub fn render(format: ReportFormat, audit: &Audit<'_>, color: bool) -> String {
         ReportFormat::Text => text::render_with(audit, color),
         ReportFormat::Json => json::render(audit),
         ReportFormat::Markdown => markdown::render(audit),
+        ReportFormat::Sarif => sarif::render(audit),
     }
 }
 
@@ -50,5 +52,6 @@ pub fn file_name(format: ReportFormat) -> &'static str {
         ReportFormat::Text => "report.txt",
         ReportFormat::Json => "report.json",
         ReportFormat::Markdown => "report.md",
+        ReportFormat::Sarif => "report.sarif",
     }
 }
