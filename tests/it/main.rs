@@ -54,3 +54,4 @@ mod meta;
 mod policy_engine;
 mod report_schema;
 mod support;
+mod triage;
