@@ -52,6 +52,7 @@ mod least_privilege;
 mod localstack;
 mod meta;
 mod policy_engine;
+mod report_sarif;
 mod report_schema;
 mod support;
 mod triage;
