@@ -55,6 +55,17 @@ pub enum Command {
         /// A check id (e.g. LA101) or name (e.g. public-resource-policy).
         check: String,
     },
+    /// Write the account's data-flow map: triggers → functions → execution roles → the
+    /// resources those roles reach (Graphviz DOT or Mermaid).
+    Graph {
+        #[command(flatten)]
+        source: SourceArgs,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        /// Write the graph to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print a least-privilege policy for a function's execution role, derived from its
     /// deployed configuration (stdout: the policy JSON; stderr: what it drops and adds).
     Policy {
@@ -160,8 +171,20 @@ pub enum ReportFormat {
     Json,
     /// For pull-request comments and CI job summaries.
     Markdown,
+    /// One self-contained page (no network, no script): summary, each function's data-flow
+    /// map, findings with their explanation, excess and missing permissions.
+    Html,
     /// SARIF 2.1.0 for code scanning.
     Sarif,
+}
+
+/// The formats `graph` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz (`dot -Tsvg`).
+    Dot,
+    /// A Mermaid flowchart (Markdown on GitHub, GitLab).
+    Mermaid,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

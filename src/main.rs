@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::Parser;
 use lambda_audit::checks;
 use lambda_audit::cli::{
-    AuditArgs, Cli, Command, DiffFormat, FailOn, Format, ReportFormat, SourceArgs,
+    AuditArgs, Cli, Command, DiffFormat, FailOn, Format, GraphFormat, ReportFormat, SourceArgs,
 };
 use lambda_audit::collect::{self, AwsSettings, CollectOptions, RegionSelection};
 use lambda_audit::declared::{self, ResolveContext};
@@ -77,6 +77,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             audit(args, cli.verbose, Mode::Drift)
         }
         Command::Policy { function, source } => policy(&function, &source),
+        Command::Graph {
+            source,
+            format,
+            output,
+        } => graph(&source, format, output.as_deref()),
         Command::Diff {
             old,
             new,
@@ -316,6 +321,23 @@ fn audit(args: AuditArgs, verbose: u8, mode: Mode) -> anyhow::Result<u8> {
             .any(|f| f.is_open() && f.severity >= t)
     });
     Ok(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+/// `lambda-audit graph`: triggers → functions → roles → reachable resources.
+fn graph(source: &SourceArgs, format: GraphFormat, output: Option<&Path>) -> anyhow::Result<u8> {
+    let inventory = load_inventory(source)?;
+    let analyses = checks::all_analyses(&inventory);
+    let graph = report::graph::Graph::build(&inventory, &analyses);
+    let text = match format {
+        GraphFormat::Dot => graph.to_dot(),
+        GraphFormat::Mermaid => graph.to_mermaid(),
+    };
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write the graph to {}", path.display()))?,
+        None => write_stdout(&text)?,
+    }
+    Ok(0)
 }
 
 /// `lambda-audit diff OLD NEW`.

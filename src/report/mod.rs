@@ -1,6 +1,8 @@
 //! Rendering an audit: the versioned JSON report and the terminal text report.
 
 pub mod diff;
+pub mod graph;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
@@ -42,6 +44,7 @@ pub fn render(format: ReportFormat, audit: &Audit<'_>, color: bool) -> String {
         ReportFormat::Text => text::render_with(audit, color),
         ReportFormat::Json => json::render(audit),
         ReportFormat::Markdown => markdown::render(audit),
+        ReportFormat::Html => html::render(audit),
         ReportFormat::Sarif => sarif::render(audit),
     }
 }
@@ -52,6 +55,7 @@ pub fn file_name(format: ReportFormat) -> &'static str {
         ReportFormat::Text => "report.txt",
         ReportFormat::Json => "report.json",
         ReportFormat::Markdown => "report.md",
+        ReportFormat::Html => "report.html",
         ReportFormat::Sarif => "report.sarif",
     }
 }
