@@ -39,6 +39,9 @@ trap 'exit 143' TERM
 
 LAMBDA_AUDIT_STARTED_FILE="$started_file" bash "$LOCALSTACK_DIR/start.sh" </dev/null
 
+# The HTML report test renders in headless Chromium; install it when we can.
+bash "$LOCALSTACK_DIR/ensure-chromium.sh" </dev/null || true
+
 # Everything goes to LocalStack, except API Gateway v2 (HTTP APIs), which
 # only moto serves; the SDKs honour the service-specific variable.
 export AWS_ENDPOINT_URL="$LOCALSTACK_URL"
