@@ -46,6 +46,7 @@ mod declared_terraform;
 mod drift_formats_agree;
 mod drift_localstack;
 mod drift_support;
+mod exit_codes;
 mod fuzz_regressions;
 mod graph;
 mod guardrails;
