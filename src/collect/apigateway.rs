@@ -28,11 +28,13 @@ impl ApiContext<'_> {
         F: std::future::Future<Output = SdkResult<T, E>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        limiter.acquire().await;
-        send.await.map_err(|err| {
-            self.recorder
-                .gap(Some(self.region), resource, classify(operation, &err))
-        })
+        self.recorder
+            .paced(limiter, operation, send)
+            .await
+            .map_err(|err| {
+                self.recorder
+                    .gap(Some(self.region), resource, classify(operation, &err))
+            })
     }
 }
 

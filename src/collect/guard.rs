@@ -9,6 +9,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
@@ -96,12 +97,65 @@ pub const REFUSED_MARKER: &str = "lambda-audit refused a non-read-only operation
 #[derive(Debug, Default)]
 pub struct CallCounter {
     attempts: Mutex<BTreeMap<String, u64>>,
+    /// Attempts AWS answered with a throttling error, by operation.
+    throttles: Mutex<BTreeMap<String, u64>>,
 }
 
 impl CallCounter {
     pub fn snapshot(&self) -> BTreeMap<String, u64> {
         self.attempts.lock().map(|m| m.clone()).unwrap_or_default()
     }
+
+    /// Throttled attempts of `operation` (`lambda:GetPolicy`) so far.
+    pub fn throttled(&self, operation: &str) -> u64 {
+        self.throttles
+            .lock()
+            .map(|m| m.get(operation).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+}
+
+/// Error codes AWS uses for "slow down", across protocols.
+const THROTTLING_CODES: [&str; 7] = [
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "SlowDown",
+];
+
+/// Whether a response is AWS telling us to slow down: HTTP 429, or a throttling error code
+/// in the `x-amzn-ErrorType` header (REST and JSON protocols) or the XML body (query
+/// protocol: IAM, STS).
+fn is_throttling(response: &aws_smithy_runtime_api::http::Response) -> bool {
+    let status = response.status().as_u16();
+    if status == 429 {
+        return true;
+    }
+    if status < 400 {
+        return false;
+    }
+    let named = |code: &str| {
+        let code = code.split([':', '#']).next().unwrap_or(code);
+        THROTTLING_CODES.contains(&code)
+    };
+    if response
+        .headers()
+        .get("x-amzn-ErrorType")
+        .is_some_and(|h| named(h.trim()))
+    {
+        return true;
+    }
+    response.body().bytes().is_some_and(|body| {
+        let text = String::from_utf8_lossy(body);
+        THROTTLING_CODES.iter().any(|code| {
+            text.contains(&format!("<Code>{code}</Code>"))
+                || text.contains(&format!("\"{code}\""))
+                || text.contains(&format!("#{code}\""))
+        })
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -169,6 +223,23 @@ impl Intercept for ReadOnlyGuard {
         }
         Ok(())
     }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let (Some(metadata), Some(response)) = (cfg.load::<Metadata>(), context.response())
+            && is_throttling(response)
+            && let Ok(mut throttles) = self.counter.throttles.lock()
+        {
+            *throttles
+                .entry(operation_key(metadata.service(), metadata.name()))
+                .or_insert(0) += 1;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -195,5 +266,63 @@ mod tests {
                 op.iam_action
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod throttle_tests {
+    use super::is_throttling;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+
+    fn response(status: u16, header: Option<&str>, body: &str) -> Response {
+        let mut r = Response::new(
+            StatusCode::try_from(status).expect("status"),
+            SdkBody::from(body.to_string()),
+        );
+        if let Some(h) = header {
+            r.headers_mut().insert("x-amzn-ErrorType", h.to_string());
+        }
+        r
+    }
+
+    #[test]
+    fn throttling_is_recognised_in_every_protocol_shape() {
+        assert!(is_throttling(&response(429, None, "")));
+        assert!(is_throttling(&response(
+            400,
+            Some("ThrottlingException:http://internal"),
+            ""
+        )));
+        assert!(is_throttling(&response(
+            400,
+            None,
+            "<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>"
+        )));
+        assert!(is_throttling(&response(
+            400,
+            None,
+            r#"{"__type":"com.amazonaws.sqs#RequestThrottled"}"#
+        )));
+        assert!(is_throttling(&response(
+            400,
+            None,
+            r#"{"__type":"RequestThrottled"}"#
+        )));
+        assert!(!is_throttling(&response(
+            400,
+            None,
+            r#"{"__type":"ValidationException"}"#
+        )));
+        assert!(!is_throttling(&response(
+            403,
+            Some("AccessDeniedException"),
+            "{}"
+        )));
+        assert!(!is_throttling(&response(
+            200,
+            None,
+            "<Code>Throttling</Code>"
+        )));
     }
 }

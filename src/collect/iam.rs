@@ -20,8 +20,7 @@ pub async fn collect_with(client: &aws_sdk_iam::Client, recorder: &Recorder) -> 
     let mut marker: Option<String> = None;
     let mut guard = super::failure::PageGuard::default();
     loop {
-        limiter.acquire().await;
-        let result = client
+        let request = client
             .get_account_authorization_details()
             .filter(EntityType::Role)
             .filter(EntityType::User)
@@ -30,7 +29,9 @@ pub async fn collect_with(client: &aws_sdk_iam::Client, recorder: &Recorder) -> 
             .filter(EntityType::AwsManagedPolicy)
             .set_marker(marker.clone())
             .max_items(1000)
-            .send()
+            .send();
+        let result = recorder
+            .paced(&limiter, "iam:GetAccountAuthorizationDetails", request)
             .await;
         let page = match result {
             Ok(page) => page,

@@ -40,8 +40,7 @@ impl RegionContext<'_> {
         F: std::future::Future<Output = SdkResult<T, E>>,
         E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     {
-        limiter.acquire().await;
-        match send.await {
+        match self.recorder.paced(limiter, operation, send).await {
             Ok(out) => Ok(Some(out)),
             Err(err) if is_not_found(&err) => Ok(None),
             Err(err) => Err(self.gap(resource, classify(operation, &err))),
@@ -171,14 +170,16 @@ async fn list_functions(ctx: &RegionContext<'_>) -> Result<Vec<FunctionConfigura
     let mut marker: Option<String> = None;
     let mut guard = PageGuard::default();
     loop {
-        ctx.limiters.lambda_shared.acquire().await;
-        let page = ctx
+        let request = ctx
             .client
             .list_functions()
             .function_version(aws_sdk_lambda::types::FunctionVersion::All)
             .set_marker(marker.clone())
             .max_items(50)
-            .send()
+            .send();
+        let page = ctx
+            .recorder
+            .paced(&ctx.limiters.lambda_shared, OPERATION, request)
             .await
             .map_err(|err| classify(OPERATION, &err))?;
         out.extend(page.functions().iter().cloned());

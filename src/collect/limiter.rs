@@ -23,12 +23,25 @@ pub mod quota {
 }
 
 /// Spaces requests evenly at `rate` per second (a token bucket of depth one: no bursts that
-/// could starve a production deployment sharing the same quota).
+/// could starve a production deployment sharing the same quota). A throttle seen on the
+/// bucket halves its pace ([`Limiter::slow_down`], down to an eighth); each later request
+/// wins back 3% until the configured rate is reached again.
 #[derive(Debug)]
 pub struct Limiter {
-    interval: Duration,
-    next_slot: Mutex<Instant>,
+    base_interval: Duration,
+    pace: Mutex<Pace>,
 }
+
+#[derive(Debug)]
+struct Pace {
+    next_slot: Instant,
+    interval: Duration,
+}
+
+/// The slowest a throttled bucket gets, as a multiple of its configured interval.
+const MAX_SLOWDOWN: u32 = 8;
+/// How much of the interval each request after a throttle wins back.
+const RECOVERY: f64 = 0.97;
 
 impl Limiter {
     pub fn per_second(rate: f64) -> Self {
@@ -37,21 +50,41 @@ impl Limiter {
         } else {
             1.0
         };
+        let interval = Duration::from_secs_f64(1.0 / rate);
         Limiter {
-            interval: Duration::from_secs_f64(1.0 / rate),
-            next_slot: Mutex::new(Instant::now()),
+            base_interval: interval,
+            pace: Mutex::new(Pace {
+                next_slot: Instant::now(),
+                interval,
+            }),
         }
     }
 
     pub async fn acquire(&self) {
         let slot = {
-            let mut next = self.next_slot.lock().await;
+            let mut pace = self.pace.lock().await;
             let now = Instant::now();
-            let slot = (*next).max(now);
-            *next = slot + self.interval;
+            let slot = pace.next_slot.max(now);
+            pace.next_slot = slot + pace.interval;
+            pace.interval = pace.interval.mul_f64(RECOVERY).max(self.base_interval);
             slot
         };
         tokio::time::sleep_until(slot).await;
+    }
+
+    /// AWS throttled a request of this bucket: halve the pace (other tools share the quota).
+    pub async fn slow_down(&self) {
+        let mut pace = self.pace.lock().await;
+        pace.interval = (pace.interval * 2).min(self.base_interval * MAX_SLOWDOWN);
+        tracing::debug!(
+            interval_ms = pace.interval.as_millis() as u64,
+            "throttled: slowing this quota bucket down"
+        );
+    }
+
+    /// Requests per second the bucket currently allows.
+    pub async fn current_rate(&self) -> f64 {
+        1.0 / self.pace.lock().await.interval.as_secs_f64()
     }
 }
 
@@ -78,5 +111,27 @@ impl RegionLimiters {
             ),
             sqs: Limiter::per_second(quota::SQS * fraction),
         }
+    }
+}
+
+#[cfg(test)]
+mod pace_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_throttle_halves_the_pace_and_requests_win_it_back() {
+        let limiter = Limiter::per_second(1000.0);
+        assert!((limiter.current_rate().await - 1000.0).abs() < 1.0);
+        limiter.slow_down().await;
+        assert!((limiter.current_rate().await - 500.0).abs() < 1.0);
+        for _ in 0..5 {
+            limiter.slow_down().await;
+        }
+        // Never slower than an eighth of the configured rate.
+        assert!((limiter.current_rate().await - 125.0).abs() < 1.0);
+        for _ in 0..200 {
+            limiter.acquire().await;
+        }
+        assert!((limiter.current_rate().await - 1000.0).abs() < 1.0);
     }
 }

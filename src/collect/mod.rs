@@ -58,6 +58,8 @@ pub enum CollectError {
 pub struct Recorder {
     account_id: String,
     gaps: Mutex<Vec<CoverageGap>>,
+    /// The clients' call counter, when there is one: it says which operations AWS throttled.
+    counter: Option<Arc<guard::CallCounter>>,
 }
 
 impl Recorder {
@@ -65,7 +67,36 @@ impl Recorder {
         Recorder {
             account_id: account_id.to_string(),
             gaps: Mutex::new(Vec::new()),
+            counter: None,
         }
+    }
+
+    /// Reads throttling from `counter`, so paced calls can slow their bucket down.
+    pub fn with_counter(mut self, counter: Arc<guard::CallCounter>) -> Self {
+        self.counter = Some(counter);
+        self
+    }
+
+    /// Throttled attempts of `operation` so far.
+    pub fn throttled(&self, operation: &str) -> u64 {
+        self.counter.as_ref().map_or(0, |c| c.throttled(operation))
+    }
+
+    /// Runs `send` paced by `limiter`, and slows the bucket down when AWS throttled any of
+    /// its attempts (the SDK retries them; the bucket should not keep pushing).
+    pub async fn paced<T>(
+        &self,
+        limiter: &limiter::Limiter,
+        operation: &str,
+        send: impl std::future::Future<Output = T>,
+    ) -> T {
+        let before = self.throttled(operation);
+        limiter.acquire().await;
+        let result = send.await;
+        if self.throttled(operation) > before {
+            limiter.slow_down().await;
+        }
+        result
     }
 
     /// Records a failed call and returns it, for the field that now says `Failed`.
@@ -124,7 +155,8 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     let started = Instant::now();
     let clients = Clients::load(&options.aws).await?;
     let identity = clients.caller_identity().await?;
-    let recorder = Arc::new(Recorder::new(&identity.account_id));
+    let recorder =
+        Arc::new(Recorder::new(&identity.account_id).with_counter(clients.counter.clone()));
     let (regions, skipped) = regions::resolve(&options.regions, &clients, &identity).await?;
     tracing::info!(account = %identity.account_id, regions = ?regions, "collecting");
 

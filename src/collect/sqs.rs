@@ -61,15 +61,16 @@ pub async fn collect_queues(
             continue;
         }
         let Some(url) = queue_url(&arn) else { continue };
-        limiter.acquire().await;
-        let result = client
+        let request = client
             .get_queue_attributes()
             .queue_url(url)
             .attribute_names(QueueAttributeName::VisibilityTimeout)
             .attribute_names(QueueAttributeName::RedrivePolicy)
             .attribute_names(QueueAttributeName::KmsMasterKeyId)
             .attribute_names(QueueAttributeName::SqsManagedSseEnabled)
-            .send()
+            .send();
+        let result = recorder
+            .paced(limiter, "sqs:GetQueueAttributes", request)
             .await;
         let state = match result {
             Ok(output) => {

@@ -15,11 +15,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::OnceCell;
 
 /// A region of its own, so the demo account (us-east-1) does not mix in.
-const REGION: &str = "eu-west-1";
+pub(crate) const REGION: &str = "eu-west-1";
 const FUNCTIONS: usize = 55;
 
-struct Seeded {
-    prefix: String,
+pub(crate) struct Seeded {
+    pub(crate) prefix: String,
     secret: String,
     queue_arn: String,
     rest_api_id: String,
@@ -77,7 +77,7 @@ const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","P
 static SEEDED: OnceCell<Option<Seeded>> = OnceCell::const_new();
 
 /// Seeds once per test binary; every test reads the same estate.
-async fn seeded() -> Option<&'static Seeded> {
+pub(crate) async fn seeded() -> Option<&'static Seeded> {
     SEEDED
         .get_or_init(|| async {
             endpoint()?;
@@ -560,7 +560,7 @@ async fn seed() -> Seeded {
     }
 }
 
-fn options() -> CollectOptions {
+pub(crate) fn options() -> CollectOptions {
     CollectOptions {
         aws: AwsSettings {
             endpoint_url: std::env::var("AWS_ENDPOINT_URL").ok(),
@@ -575,7 +575,7 @@ fn options() -> CollectOptions {
 
 static COLLECTED: OnceCell<Option<Inventory>> = OnceCell::const_new();
 
-async fn collected() -> Option<(&'static Seeded, &'static Inventory)> {
+pub(crate) async fn collected() -> Option<(&'static Seeded, &'static Inventory)> {
     let seeded = seeded().await?;
     let inventory = COLLECTED
         .get_or_init(|| async {

@@ -47,6 +47,8 @@ mod drift_formats_agree;
 mod drift_localstack;
 mod drift_support;
 mod exit_codes;
+mod fault_proxy;
+mod faults;
 mod fuzz_regressions;
 mod graph;
 mod guardrails;
