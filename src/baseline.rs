@@ -2,7 +2,7 @@
 //! what is new. Findings are matched by fingerprint (check id, resource ARN and detail),
 //! which stays stable across runs.
 
-use crate::findings::{Finding, Severity};
+use crate::findings::{Finding, FindingStatus, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -27,6 +27,16 @@ pub struct ReportedFinding {
     pub function_name: Option<String>,
     #[serde(default)]
     pub owner: Option<String>,
+    /// Read from the report so `diff --fail-on` counts only open findings; not written
+    /// (baselines and diffs record findings, not their triage).
+    #[serde(default, skip_serializing)]
+    pub status: FindingStatus,
+}
+
+impl ReportedFinding {
+    pub fn is_open(&self) -> bool {
+        self.status == FindingStatus::Open
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,25 +65,34 @@ pub fn read_report(path: &Path) -> Result<ReportFindings, BaselineError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut deserializer = serde_json::Deserializer::from_str(&text);
-    let report: ReportFindings =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-            let inner = e.inner();
-            BaselineError::Parse {
-                path: path.to_path_buf(),
-                line: inner.line(),
-                column: inner.column(),
-                field: e.path().to_string(),
-                message: inner.to_string(),
-            }
-        })?;
-    if report.report_version != 1 {
+    // The version first: another version's report gets the version message, not a
+    // confusing error about a field it names differently.
+    #[derive(Deserialize)]
+    struct Versioned {
+        report_version: u32,
+    }
+    let versioned: Versioned = parse_json(&text, path)?;
+    if versioned.report_version != 1 {
         return Err(BaselineError::Version {
             path: path.to_path_buf(),
-            found: report.report_version,
+            found: versioned.report_version,
         });
     }
-    Ok(report)
+    parse_json(&text, path)
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, BaselineError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let inner = e.inner();
+        BaselineError::Parse {
+            path: path.to_path_buf(),
+            line: inner.line(),
+            column: inner.column(),
+            field: e.path().to_string(),
+            message: inner.to_string(),
+        }
+    })
 }
 
 /// What `--baseline` did: the findings it hid and those gone since.

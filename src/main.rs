@@ -353,7 +353,7 @@ fn diff(old: &Path, new: &Path, format: DiffFormat, fail_on: FailOn) -> anyhow::
     write_stdout(&text)?;
     let failing = fail_on
         .threshold()
-        .is_some_and(|t| diff.new.iter().any(|f| f.severity >= t));
+        .is_some_and(|t| diff.new.iter().any(|f| f.is_open() && f.severity >= t));
     Ok(if failing { EXIT_FINDINGS } else { 0 })
 }
 

@@ -23,12 +23,13 @@ pub fn text(diff: &Diff) -> String {
         for f in list {
             let _ = writeln!(
                 out,
-                "  [{}] {} {}: {}{}",
+                "  [{}] {} {}: {}{}{}",
                 f.severity,
                 f.check_id,
                 clean(f.function_name.as_deref().unwrap_or(&f.resource_arn)),
                 clean(&f.title),
-                owner_suffix(f)
+                owner_suffix(f),
+                status_suffix(f)
             );
         }
     }
@@ -55,16 +56,27 @@ pub fn markdown(diff: &Diff) -> String {
         for f in list {
             let _ = writeln!(
                 out,
-                "| {} | {} | `{}` | {} | {} |",
+                "| {} | {} | `{}` | {}{} | {} |",
                 f.severity,
                 escape(&f.check_id),
                 code(f.function_name.as_deref().unwrap_or(&f.resource_arn)),
                 escape(&f.title),
+                status_suffix(f),
                 escape(f.owner.as_deref().unwrap_or(""))
             );
         }
     }
     out
+}
+
+/// ` — suppressed` / ` — accepted by the owner` for findings that are not open (they do
+/// not count towards `diff --fail-on`).
+fn status_suffix(f: &ReportedFinding) -> String {
+    if f.is_open() {
+        String::new()
+    } else {
+        format!(" — {}", f.status)
+    }
 }
 
 fn owner_suffix(f: &ReportedFinding) -> String {
