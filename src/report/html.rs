@@ -275,6 +275,11 @@ const SEVERITIES: [Severity; 5] = [
     Severity::Info,
 ];
 
+/// Actions named per excess group; the rest are counted.
+const MAX_ACTIONS_SHOWN: usize = 12;
+/// Excess groups listed per function, riskiest first; the rest are counted.
+const MAX_EXCESS_GROUPS_SHOWN: usize = 25;
+
 fn summary(o: &mut Out, audit: &Audit<'_>) {
     let inventory = audit.inventory;
     let results = audit.results;
@@ -912,7 +917,8 @@ fn permissions(o: &mut Out, analysis: Option<&Result<LeastPrivilege, String>>) {
     o.raw(" needed permission(s) missing.</p>\n");
     if !lp.excess.is_empty() {
         o.raw("<h4>Excess</h4>\n<table><tr><th>service</th><th>access level</th><th>actions</th><th>on resources</th></tr>\n");
-        for g in &lp.excess {
+        // Groups come riskiest first; an administrator's run to hundreds of services.
+        for g in lp.excess.iter().take(MAX_EXCESS_GROUPS_SHOWN) {
             o.el("<tr><td>", &g.service, "</td>");
             o.el("<td>", &g.access_level.to_string(), "");
             if g.on_any_resource {
@@ -921,9 +927,17 @@ fn permissions(o: &mut Out, analysis: Option<&Result<LeastPrivilege, String>>) {
             o.raw("</td><td>");
             o.num(g.count);
             o.raw(": ");
+            // An administrator role's excess runs to thousands of actions: name a few per
+            // group, the JSON report has them all.
             let mut names: Vec<&str> = g.actions.iter().map(String::as_str).collect();
             names.extend(g.wider_than_needed.iter().map(String::as_str));
-            o.text(&names.join(", "));
+            let shown = names.len().min(MAX_ACTIONS_SHOWN);
+            o.text(&names[..shown].join(", "));
+            if names.len() > shown {
+                o.raw(" <span class=\"muted\">… and ");
+                o.num(names.len() - shown);
+                o.raw(" more (all in the JSON report)</span>");
+            }
             if !g.wider_than_needed.is_empty() {
                 o.el(
                     " <span class=\"muted\">(wider than needed: ",
@@ -937,6 +951,14 @@ fn permissions(o: &mut Out, analysis: Option<&Result<LeastPrivilege, String>>) {
                 o.raw(" ");
             }
             o.raw("</td></tr>\n");
+        }
+        if lp.excess.len() > MAX_EXCESS_GROUPS_SHOWN {
+            let rest = &lp.excess[MAX_EXCESS_GROUPS_SHOWN..];
+            o.raw("<tr><td colspan=\"4\" class=\"muted\">… and ");
+            o.num(rest.len());
+            o.raw(" more group(s), ");
+            o.num(rest.iter().map(|g| g.count).sum::<usize>());
+            o.raw(" action(s) in all (all in the JSON report)</td></tr>\n");
         }
         o.raw("</table>\n");
     }
