@@ -933,10 +933,12 @@ fn permissions(o: &mut Out, analysis: Option<&Result<LeastPrivilege, String>>) {
             names.extend(g.wider_than_needed.iter().map(String::as_str));
             let shown = names.len().min(MAX_ACTIONS_SHOWN);
             o.text(&names[..shown].join(", "));
-            if names.len() > shown {
+            // `actions` may itself be a sample of the group; `count` is the whole of it.
+            let total = names.len().max(g.count + g.wider_than_needed.len());
+            if total > shown {
                 o.raw(" <span class=\"muted\">… and ");
-                o.num(names.len() - shown);
-                o.raw(" more (all in the JSON report)</span>");
+                o.num(total - shown);
+                o.raw(" more</span>");
             }
             if !g.wider_than_needed.is_empty() {
                 o.el(
@@ -958,7 +960,7 @@ fn permissions(o: &mut Out, analysis: Option<&Result<LeastPrivilege, String>>) {
             o.num(rest.len());
             o.raw(" more group(s), ");
             o.num(rest.iter().map(|g| g.count).sum::<usize>());
-            o.raw(" action(s) in all (all in the JSON report)</td></tr>\n");
+            o.raw(" action(s) in all</td></tr>\n");
         }
         o.raw("</table>\n");
     }
