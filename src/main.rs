@@ -23,6 +23,7 @@ const EXIT_GAPS: u8 = 3;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
+    let _ = QUIET.set(cli.quiet);
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
@@ -41,6 +42,64 @@ fn main() -> ExitCode {
 
 /// Our crate logs at the chosen level; the SDK's crates never above `warn`, because their
 /// debug and trace output can include request and response bodies (environment values).
+/// Set from `-q`: no progress bar either.
+static QUIET: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// A progress bar on stderr while collecting, only on an interactive terminal and without
+/// `-q`: regions and functions done. Stops and clears itself when dropped.
+struct ProgressBar {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    drawer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressBar {
+    fn start(progress: &std::sync::Arc<collect::progress::Progress>) -> Option<ProgressBar> {
+        if QUIET.get().copied().unwrap_or(false)
+            || !std::io::IsTerminal::is_terminal(&std::io::stderr())
+        {
+            return None;
+        }
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (progress, stopped) = (
+            std::sync::Arc::clone(progress),
+            std::sync::Arc::clone(&stop),
+        );
+        let drawer = std::thread::spawn(move || {
+            let bar = indicatif::ProgressBar::new(0).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} collecting: {msg} [{bar:30}] {pos}/{len} functions, {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                let now = progress.read();
+                bar.set_length(now.functions_found);
+                bar.set_position(now.functions_done);
+                bar.set_message(format!(
+                    "regions {}/{}",
+                    now.regions_done, now.regions_total
+                ));
+                bar.tick();
+                std::thread::sleep(std::time::Duration::from_millis(120));
+            }
+            bar.finish_and_clear();
+        });
+        Some(ProgressBar {
+            stop,
+            drawer: Some(drawer),
+        })
+    }
+}
+
+impl Drop for ProgressBar {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(drawer) = self.drawer.take() {
+            let _ = drawer.join();
+        }
+    }
+}
+
 fn init_logging(verbose: u8, quiet: bool) {
     let ours = match (quiet, verbose) {
         (true, _) => "error",
@@ -143,9 +202,13 @@ fn load_inventory_with(source: &SourceArgs, all_function_urls: bool) -> anyhow::
         exhaustive: source.exhaustive,
         all_function_urls,
         rate_fraction: source.max_rps_fraction,
+        progress: Default::default(),
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let inventory = runtime.block_on(collect::collect(&options))?;
+    let bar = ProgressBar::start(&options.progress);
+    let collected = runtime.block_on(collect::collect(&options));
+    drop(bar);
+    let inventory = collected?;
     if let Some(path) = &source.snapshot_out {
         snapshot::write(&inventory, path)?;
     }

@@ -140,8 +140,15 @@ pub async fn collect_region(
         list_code_signing_configs(&ctx),
     );
     let signing_by_function = signing_map(&signing);
-    let functions: Vec<Function> = futures::stream::iter(group_versions(configurations))
-        .map(|(latest, versions)| collect_function(&ctx, latest, versions, &signing_by_function))
+    let grouped = group_versions(configurations);
+    let progress = &options.progress;
+    super::progress::Progress::add(&progress.functions_found, grouped.len() as u64);
+    let functions: Vec<Function> = futures::stream::iter(grouped)
+        .map(|(latest, versions)| async {
+            let function = collect_function(&ctx, latest, versions, &signing_by_function).await;
+            super::progress::Progress::add(&progress.functions_done, 1);
+            function
+        })
         .buffer_unordered(FUNCTIONS_IN_FLIGHT)
         .collect()
         .await;

@@ -16,6 +16,7 @@ pub mod guard;
 pub mod iam;
 pub mod lambda;
 pub mod limiter;
+pub mod progress;
 pub mod regions;
 pub mod sqs;
 
@@ -39,6 +40,8 @@ pub struct CollectOptions {
     pub all_function_urls: bool,
     /// Share of each published quota the auditor may use (0 < f ≤ 1).
     pub rate_fraction: f64,
+    /// Counters the caller may watch (a progress bar); the collection only adds to them.
+    pub progress: Arc<progress::Progress>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -158,6 +161,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     let recorder =
         Arc::new(Recorder::new(&identity.account_id).with_counter(clients.counter.clone()));
     let (regions, skipped) = regions::resolve(&options.regions, &clients, &identity).await?;
+    progress::Progress::add(&options.progress.regions_total, regions.len() as u64);
     tracing::info!(account = %identity.account_id, regions = ?regions, "collecting");
 
     let iam = iam::collect(&clients, &recorder);
@@ -181,6 +185,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
             inventory.queues =
                 sqs::collect_queues(&clients.sqs(region), &inventory, &limiters.sqs, &recorder)
                     .await;
+            progress::Progress::add(&options.progress.regions_done, 1);
             Ok::<_, crate::inventory::SkippedRegion>(inventory)
         }
     }));

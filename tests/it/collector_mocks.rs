@@ -41,6 +41,7 @@ fn options() -> CollectOptions {
         exhaustive: false,
         all_function_urls: false,
         rate_fraction: 1.0,
+        progress: Default::default(),
     }
 }
 

@@ -570,6 +570,7 @@ pub(crate) fn options() -> CollectOptions {
         exhaustive: false,
         all_function_urls: false,
         rate_fraction: 1.0,
+        progress: Default::default(),
     }
 }
 
