@@ -3,7 +3,7 @@
 
 use super::{Audit, sanitize_for_terminal as clean};
 use crate::declared::DeclaredEstate;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Finding, FindingStatus, Severity};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -143,7 +143,11 @@ pub fn render_with(audit: &Audit<'_>, color: bool) -> String {
                     "{}{}: {}",
                     s.owner
                         .as_deref()
-                        .map(|o| format!(" by {}", clean(o)))
+                        .map(|o| match f.status {
+                            // "accepted by the owner (payments)", not "… by the owner by …".
+                            FindingStatus::Accepted => format!(" ({})", clean(o)),
+                            _ => format!(" by {}", clean(o)),
+                        })
                         .unwrap_or_default(),
                     s.expires
                         .as_deref()

@@ -57,6 +57,7 @@ mod least_privilege;
 mod localstack;
 mod meta;
 mod policy_engine;
+mod report_formats;
 mod report_html;
 mod report_sarif;
 mod report_schema;
