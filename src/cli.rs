@@ -46,7 +46,8 @@ pub enum Command {
         new: PathBuf,
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
-        /// Exit 1 when a new finding is at or above this severity.
+        /// Exit 1 when a new open finding (not suppressed or accepted) is at or above this
+        /// severity.
         #[arg(long, value_enum, default_value_t = FailOn::Never)]
         fail_on: FailOn,
     },

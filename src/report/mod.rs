@@ -29,7 +29,9 @@ pub struct Audit<'a> {
 pub fn sanitize_for_terminal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() && c != '\n' && c != '\t' {
+        // Every field is printed on its own line: a newline from the account (a snapshot
+        // can hold one) must not fake another line of the report.
+        if c.is_control() && c != '\t' {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
