@@ -3,6 +3,7 @@
 //! Data flows one way: [`collect`] fills an [`inventory::Inventory`]; [`checks`] run over it
 //! purely and produce [`findings`]; [`report`] renders them.
 
+pub mod accounts;
 pub mod baseline;
 pub mod checks;
 pub mod cli;

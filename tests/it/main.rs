@@ -2,6 +2,7 @@
 //! area. Check fixture tests are named `<id>_flags_…` / `<id>_passes_…`; the meta test
 //! insists every check has both.
 
+mod accounts;
 mod baseline;
 mod check_la101;
 mod check_la102;
