@@ -51,6 +51,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FailOn::Never)]
         fail_on: FailOn,
     },
+    /// Combine JSON reports (single-account reports, or multi-account reports such as one
+    /// per `--shard`) into one multi-account JSON report. An account may appear only once.
+    Merge {
+        /// The JSON reports to combine.
+        #[arg(required = true, value_name = "REPORT")]
+        reports: Vec<PathBuf>,
+        /// Write the merged report to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print a check's documentation: what it finds, how we know, why it matters, how to fix.
     Explain {
         /// A check id (e.g. LA101) or name (e.g. public-resource-policy).
@@ -146,6 +156,38 @@ pub struct AuditArgs {
     /// `${opt:KEY}` options such as `stage`.
     #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_parameter)]
     pub parameters: Vec<(String, String)>,
+    #[command(flatten)]
+    pub accounts: AccountsArgs,
+}
+
+/// Many accounts in one run (one report with an account column).
+#[derive(Debug, Args)]
+pub struct AccountsArgs {
+    /// Audit every account listed in FILE, one a line: `ACCOUNT_ID[,ROLE[,EXTERNAL_ID]]`
+    /// (ROLE: a role name or a role ARN; `#` comments). Up to 4 accounts at a time.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["from_snapshot", "snapshot_out", "baseline", "declared"])]
+    pub accounts: Option<PathBuf>,
+    /// The role to assume in accounts whose line names none (the caller's own account is
+    /// read with the caller's credentials).
+    #[arg(long, value_name = "NAME", requires = "accounts", value_parser = parse_role_name)]
+    pub assume_role: Option<String>,
+    /// The external id to pass when assuming roles whose line gives none.
+    #[arg(long, value_name = "ID", requires = "accounts")]
+    pub external_id: Option<String>,
+    /// Audit only shard I of N (0-based): with the account ids sorted, those whose position
+    /// modulo N is I. Combine the shards' JSON reports with `lambda-audit merge`.
+    #[arg(long, value_name = "I/N", requires = "accounts", value_parser = clap::value_parser!(crate::accounts::Shard))]
+    pub shard: Option<crate::accounts::Shard>,
+}
+
+fn parse_role_name(text: &str) -> Result<String, String> {
+    if crate::accounts::is_role_name(text) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not a role name (1-64 of A-Z a-z 0-9 +=,.@_-); give full ARNs in the accounts file"
+        ))
+    }
 }
 
 fn parse_parameter(text: &str) -> Result<(String, String), String> {

@@ -147,6 +147,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             format,
             fail_on,
         } => diff(&old, &new, format, fail_on),
+        Command::Merge { reports, output } => merge(&reports, output.as_deref()),
     }
 }
 
@@ -186,24 +187,7 @@ fn load_inventory_with(source: &SourceArgs, all_function_urls: bool) -> anyhow::
     if let Some(path) = &source.from_snapshot {
         return Ok(snapshot::read(path)?);
     }
-    let options = CollectOptions {
-        aws: AwsSettings {
-            profile: source.profile.clone(),
-            endpoint_url: source.endpoint_url.clone(),
-            fallback_region: match &source.regions {
-                Some(RegionSelection::List(list)) => list.first().cloned(),
-                _ => None,
-            },
-        },
-        regions: source
-            .regions
-            .clone()
-            .unwrap_or(RegionSelection::Configured),
-        exhaustive: source.exhaustive,
-        all_function_urls,
-        rate_fraction: source.max_rps_fraction,
-        progress: Default::default(),
-    };
+    let options = collect_options(source, all_function_urls);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let bar = ProgressBar::start(&options.progress);
     let collected = runtime.block_on(collect::collect(&options));
@@ -213,6 +197,28 @@ fn load_inventory_with(source: &SourceArgs, all_function_urls: bool) -> anyhow::
         snapshot::write(&inventory, path)?;
     }
     Ok(inventory)
+}
+
+fn collect_options(source: &SourceArgs, all_function_urls: bool) -> CollectOptions {
+    CollectOptions {
+        aws: AwsSettings {
+            profile: source.profile.clone(),
+            endpoint_url: source.endpoint_url.clone(),
+            fallback_region: match &source.regions {
+                Some(RegionSelection::List(list)) => list.first().cloned(),
+                _ => None,
+            },
+            assume_role: None,
+        },
+        regions: source
+            .regions
+            .clone()
+            .unwrap_or(RegionSelection::Configured),
+        exhaustive: source.exhaustive,
+        all_function_urls,
+        rate_fraction: source.max_rps_fraction,
+        progress: Default::default(),
+    }
 }
 
 /// `lambda-audit policy FUNCTION`: the suggested policy on stdout, as is; what changes
@@ -307,6 +313,9 @@ fn audit(args: AuditArgs, verbose: u8, mode: Mode) -> anyhow::Result<u8> {
     if formats.len() > 1 && args.output_dir.is_none() {
         anyhow::bail!("several --format values need --output-dir DIR (one file per format)");
     }
+    if let Some(file) = &args.accounts.accounts {
+        return audit_accounts(&args, file, &guardrails, &formats, verbose);
+    }
     // A broken baseline fails fast too, before any AWS call.
     let baseline_report = args
         .baseline
@@ -384,6 +393,154 @@ fn audit(args: AuditArgs, verbose: u8, mode: Mode) -> anyhow::Result<u8> {
             .any(|f| f.is_open() && f.severity >= t)
     });
     Ok(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+/// `audit --accounts FILE`: every listed account (or this shard's), one report.
+fn audit_accounts(
+    args: &AuditArgs,
+    file: &Path,
+    guardrails: &Guardrails,
+    formats: &[ReportFormat],
+    verbose: u8,
+) -> anyhow::Result<u8> {
+    let mut accounts = lambda_audit::accounts::read_accounts(file)?;
+    if let Some(shard) = args.accounts.shard {
+        accounts = lambda_audit::accounts::select_shard(accounts, shard);
+        tracing::info!(
+            "shard {}/{}: {} account(s)",
+            shard.index,
+            shard.count,
+            accounts.len()
+        );
+    }
+    let per_account: Vec<ReportFormat> = formats
+        .iter()
+        .copied()
+        .filter(|f| !matches!(f, ReportFormat::Text | ReportFormat::Json))
+        .collect();
+    if !per_account.is_empty() && args.output_dir.is_none() {
+        anyhow::bail!(
+            "with --accounts, markdown, html and sarif are written per account: give --output-dir DIR (DIR/<account_id>/report.*)"
+        );
+    }
+    let plan = collect::accounts::AccountsPlan {
+        accounts,
+        default_role: args.accounts.assume_role.clone(),
+        default_external_id: args.accounts.external_id.clone(),
+    };
+    let options = collect_options(&args.source, false);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let bar = ProgressBar::start(&options.progress);
+    let collected = runtime.block_on(collect::accounts::collect_accounts(&options, &plan));
+    drop(bar);
+    let collected = collected?;
+    let results: Vec<checks::CheckResults> = collected
+        .iter()
+        .map(|c| checks::run_with_declared(&c.inventory, guardrails, None))
+        .collect();
+    for (account, result) in collected.iter().zip(&results) {
+        if let Some(failure) = &account.failure {
+            eprintln!(
+                "warning: account {} not audited: {} failed: {}: {}",
+                account.inventory.account.account_id,
+                failure.operation,
+                failure.code,
+                failure.message
+            );
+        }
+        for warning in &result.warnings {
+            eprintln!(
+                "warning: account {}: {warning}",
+                account.inventory.account.account_id
+            );
+        }
+    }
+    let audits: Vec<report::multi::AccountAudit> = collected
+        .iter()
+        .zip(&results)
+        .map(|(account, results)| report::multi::AccountAudit {
+            audit: Audit {
+                inventory: &account.inventory,
+                results,
+                declared: None,
+                baseline: None,
+            },
+            failure: account.failure.as_ref(),
+        })
+        .collect();
+    let combined = |format: ReportFormat, color: bool| match format {
+        ReportFormat::Json => Some(report::multi::render_json(&audits)),
+        ReportFormat::Text => Some(report::multi::render_text(&audits, color)),
+        _ => None,
+    };
+    match (&args.output_dir, &args.output) {
+        (Some(dir), _) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            for format in formats {
+                if let Some(text) = combined(*format, false) {
+                    let path = dir.join(report::file_name(*format));
+                    std::fs::write(&path, text).with_context(|| {
+                        format!("cannot write the report to {}", path.display())
+                    })?;
+                }
+            }
+            for account in audits.iter().filter(|a| a.failure.is_none()) {
+                let account_dir = dir.join(account.account_id());
+                if !per_account.is_empty() {
+                    std::fs::create_dir_all(&account_dir)
+                        .with_context(|| format!("cannot create {}", account_dir.display()))?;
+                }
+                for format in &per_account {
+                    let path = account_dir.join(report::file_name(*format));
+                    std::fs::write(&path, report::render(*format, &account.audit, false))
+                        .with_context(|| {
+                            format!("cannot write the report to {}", path.display())
+                        })?;
+                }
+            }
+        }
+        (None, Some(path)) => std::fs::write(path, combined(formats[0], false).unwrap_or_default())
+            .with_context(|| format!("cannot write the report to {}", path.display()))?,
+        (None, None) => {
+            let color = std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            write_stdout(&combined(formats[0], color).unwrap_or_default())?
+        }
+    }
+    if verbose > 0 {
+        for account in &collected {
+            eprintln!("account {}:", account.inventory.account.account_id);
+            eprint!("{}", report::text::call_statistics(&account.inventory));
+        }
+    }
+    let incomplete = collected.iter().zip(&results).any(|(account, results)| {
+        account.failure.is_some()
+            || !account.inventory.coverage_gaps.is_empty()
+            || !results.not_evaluated.is_empty()
+    });
+    if args.fail_on_gaps && incomplete {
+        return Ok(EXIT_GAPS);
+    }
+    let failing = args.fail_on.threshold().is_some_and(|t| {
+        results
+            .iter()
+            .flat_map(|r| &r.findings)
+            .any(|f| f.is_open() && f.severity >= t)
+    });
+    Ok(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+/// `lambda-audit merge REPORT...`: one multi-account JSON report.
+fn merge(reports: &[std::path::PathBuf], output: Option<&Path>) -> anyhow::Result<u8> {
+    let merged = report::merge::merge_files(reports)?;
+    let text = report::multi::to_json(&merged);
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?,
+        None => write_stdout(&text)?,
+    }
+    Ok(0)
 }
 
 /// `lambda-audit graph`: triggers → functions → roles → reachable resources.

@@ -4,10 +4,16 @@
 use super::CollectError;
 use super::failure::classify;
 use super::guard::{CallCounter, ReadOnlyGuard};
-use crate::inventory::AccountIdentity;
+use crate::inventory::{AccountIdentity, ApiFailure, FailureKind};
 use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +28,19 @@ pub struct AwsSettings {
     /// Used for global calls (STS, IAM) when no region is configured, e.g. the first
     /// region of `--regions`.
     pub fallback_region: Option<String>,
+    /// Read another account through a role (`--accounts`): the standard chain's credentials
+    /// only call `sts:AssumeRole`; every client then uses the role's credentials.
+    pub assume_role: Option<AssumeRoleTarget>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRoleTarget {
+    pub role_arn: String,
+    pub external_id: Option<String>,
+}
+
+/// The role session name CloudTrail shows in the audited account.
+pub const SESSION_NAME: &str = "lambda-audit";
 
 /// `AWS_ENDPOINT_URL_<SERVICE>`, which the SDK would ignore once an endpoint is set in code
 /// (`--endpoint-url`); applied here so the documented precedence holds either way.
@@ -57,6 +75,50 @@ pub struct Clients {
 /// shared retry-token budget, so no retry storms); four attempts in all, then a gap.
 const MAX_ATTEMPTS: u32 = 4;
 
+/// `base` with the role's credentials. The provider calls `sts:AssumeRole` through its own
+/// STS client, built from `base` without our guard: entering the account is not a read of
+/// it, and the audited account's clients (which carry the guard) still cannot call it. The
+/// role is assumed once here, so a refusal is one clear `sts:AssumeRole` failure; the
+/// provider assumes it again when the credentials near expiry.
+async fn assume_role(
+    base: SdkConfig,
+    target: &AssumeRoleTarget,
+) -> Result<SdkConfig, CollectError> {
+    let mut builder = AssumeRoleProvider::builder(&target.role_arn)
+        .session_name(SESSION_NAME)
+        .configure(&base);
+    if let Some(id) = &target.external_id {
+        builder = builder.external_id(id);
+    }
+    let provider = builder.build().await;
+    provider
+        .provide_credentials()
+        .await
+        .map_err(|e| CollectError::AssumeRole(assume_role_failure(&target.role_arn, &e)))?;
+    Ok(base
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build())
+}
+
+/// The provider's error as a recorded failure: the STS error when there is one.
+fn assume_role_failure(role_arn: &str, err: &CredentialsError) -> ApiFailure {
+    let sdk_error = std::error::Error::source(err).and_then(|source| {
+        source.downcast_ref::<SdkError<aws_sdk_sts::operation::assume_role::AssumeRoleError, HttpResponse>>()
+    });
+    let mut failure = match sdk_error {
+        Some(sdk_error) => classify("sts:AssumeRole", sdk_error),
+        None => ApiFailure {
+            operation: "sts:AssumeRole".to_string(),
+            kind: FailureKind::Other,
+            code: "none".to_string(),
+            message: DisplayErrorContext(err).to_string(),
+        },
+    };
+    failure.message = format!("{role_arn}: {}", failure.message);
+    failure
+}
+
 impl Clients {
     pub async fn load(settings: &AwsSettings) -> Result<Self, CollectError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
@@ -81,6 +143,9 @@ impl Clients {
                 .clone()
                 .ok_or(CollectError::NoRegion)?;
             base = base.to_builder().region(Region::new(fallback)).build();
+        }
+        if let Some(target) = &settings.assume_role {
+            base = assume_role(base, target).await?;
         }
         let counter = Arc::new(CallCounter::default());
         Ok(Clients {

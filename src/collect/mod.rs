@@ -9,6 +9,7 @@
 //! `ListFunctionEventInvokeConfigs` (the function has a resource policy, the only way another
 //! service or account can invoke it asynchronously); `--exhaustive` fetches both for all.
 
+pub mod accounts;
 pub mod apigateway;
 mod client;
 pub mod failure;
@@ -26,7 +27,7 @@ use crate::inventory::{
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-pub use client::{AwsSettings, Clients};
+pub use client::{AssumeRoleTarget, AwsSettings, Clients};
 pub use regions::RegionSelection;
 
 #[derive(Debug, Clone)]
@@ -54,6 +55,8 @@ pub enum CollectError {
     Identity(ApiFailure),
     #[error("{0}")]
     Regions(String),
+    #[error("cannot assume the role (sts:AssumeRole): {}: {}", .0.code, .0.message)]
+    AssumeRole(ApiFailure),
 }
 
 /// Shared by every collector of one run: where failures are written down.

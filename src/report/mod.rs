@@ -5,6 +5,8 @@ pub mod graph;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod merge;
+pub mod multi;
 pub mod sarif;
 pub mod text;
 

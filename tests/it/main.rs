@@ -57,6 +57,7 @@ mod guardrails;
 mod least_privilege;
 mod localstack;
 mod meta;
+mod multi_account;
 mod policy_engine;
 mod report_formats;
 mod report_html;

@@ -16,7 +16,13 @@ fn schema() -> Value {
 }
 
 /// Every way `value` breaks `schema`, as `path: problem`; empty when it matches.
-fn validate(root: &Value, schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
+pub(crate) fn validate(
+    root: &Value,
+    schema: &Value,
+    value: &Value,
+    path: &str,
+    errors: &mut Vec<String>,
+) {
     let Some(keywords) = schema.as_object() else {
         return errors.push(format!("{path}: schema is not an object: {schema}"));
     };
