@@ -165,18 +165,22 @@ pub struct AuditArgs {
 pub struct AccountsArgs {
     /// Audit every account listed in FILE, one a line: `ACCOUNT_ID[,ROLE[,EXTERNAL_ID]]`
     /// (ROLE: a role name or a role ARN; `#` comments). Up to 4 accounts at a time.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["from_snapshot", "snapshot_out", "baseline", "declared"])]
+    #[arg(long, value_name = "FILE", group = "account_list", conflicts_with_all = ["from_snapshot", "snapshot_out", "baseline", "declared"])]
     pub accounts: Option<PathBuf>,
+    /// Audit every ACTIVE account of the organization (`organizations:ListAccounts`, from
+    /// the management or a delegated administrator account), with `--assume-role`.
+    #[arg(long, group = "account_list", conflicts_with_all = ["accounts", "from_snapshot", "snapshot_out", "baseline", "declared"])]
+    pub organization: bool,
     /// The role to assume in accounts whose line names none (the caller's own account is
     /// read with the caller's credentials).
-    #[arg(long, value_name = "NAME", requires = "accounts", value_parser = parse_role_name)]
+    #[arg(long, value_name = "NAME", requires = "account_list", value_parser = parse_role_name)]
     pub assume_role: Option<String>,
     /// The external id to pass when assuming roles whose line gives none.
-    #[arg(long, value_name = "ID", requires = "accounts")]
+    #[arg(long, value_name = "ID", requires = "account_list")]
     pub external_id: Option<String>,
     /// Audit only shard I of N (0-based): with the account ids sorted, those whose position
     /// modulo N is I. Combine the shards' JSON reports with `lambda-audit merge`.
-    #[arg(long, value_name = "I/N", requires = "accounts", value_parser = clap::value_parser!(crate::accounts::Shard))]
+    #[arg(long, value_name = "I/N", requires = "account_list", value_parser = clap::value_parser!(crate::accounts::Shard))]
     pub shard: Option<crate::accounts::Shard>,
 }
 

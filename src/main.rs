@@ -313,8 +313,8 @@ fn audit(args: AuditArgs, verbose: u8, mode: Mode) -> anyhow::Result<u8> {
     if formats.len() > 1 && args.output_dir.is_none() {
         anyhow::bail!("several --format values need --output-dir DIR (one file per format)");
     }
-    if let Some(file) = &args.accounts.accounts {
-        return audit_accounts(&args, file, &guardrails, &formats, verbose);
+    if args.accounts.accounts.is_some() || args.accounts.organization {
+        return audit_accounts(&args, &guardrails, &formats, verbose);
     }
     // A broken baseline fails fast too, before any AWS call.
     let baseline_report = args
@@ -395,24 +395,13 @@ fn audit(args: AuditArgs, verbose: u8, mode: Mode) -> anyhow::Result<u8> {
     Ok(if failing { EXIT_FINDINGS } else { 0 })
 }
 
-/// `audit --accounts FILE`: every listed account (or this shard's), one report.
+/// `audit --accounts FILE` or `--organization`: every account (or this shard's), one report.
 fn audit_accounts(
     args: &AuditArgs,
-    file: &Path,
     guardrails: &Guardrails,
     formats: &[ReportFormat],
     verbose: u8,
 ) -> anyhow::Result<u8> {
-    let mut accounts = lambda_audit::accounts::read_accounts(file)?;
-    if let Some(shard) = args.accounts.shard {
-        accounts = lambda_audit::accounts::select_shard(accounts, shard);
-        tracing::info!(
-            "shard {}/{}: {} account(s)",
-            shard.index,
-            shard.count,
-            accounts.len()
-        );
-    }
     let per_account: Vec<ReportFormat> = formats
         .iter()
         .copied()
@@ -423,13 +412,32 @@ fn audit_accounts(
             "with --accounts, markdown, html and sarif are written per account: give --output-dir DIR (DIR/<account_id>/report.*)"
         );
     }
+    let file_accounts = args
+        .accounts
+        .accounts
+        .as_deref()
+        .map(lambda_audit::accounts::read_accounts)
+        .transpose()?;
+    let options = collect_options(&args.source, false);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let mut accounts = match file_accounts {
+        Some(accounts) => accounts,
+        None => runtime.block_on(collect::accounts::organization_accounts(&options))?,
+    };
+    if let Some(shard) = args.accounts.shard {
+        accounts = lambda_audit::accounts::select_shard(accounts, shard);
+        tracing::info!(
+            "shard {}/{}: {} account(s)",
+            shard.index,
+            shard.count,
+            accounts.len()
+        );
+    }
     let plan = collect::accounts::AccountsPlan {
         accounts,
         default_role: args.accounts.assume_role.clone(),
         default_external_id: args.accounts.external_id.clone(),
     };
-    let options = collect_options(&args.source, false);
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let bar = ProgressBar::start(&options.progress);
     let collected = runtime.block_on(collect::accounts::collect_accounts(&options, &plan));
     drop(bar);

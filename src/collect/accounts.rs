@@ -4,6 +4,7 @@
 //! entered or identified becomes an inventory with no regions and one coverage gap, and the
 //! run goes on.
 
+use super::failure::classify;
 use super::{AssumeRoleTarget, Clients, CollectError, CollectOptions, collect};
 use crate::accounts::AccountSpec;
 use crate::inventory::{
@@ -108,7 +109,9 @@ async fn collect_one(
 
 fn failure_of(error: CollectError) -> ApiFailure {
     match error {
-        CollectError::AssumeRole(failure) | CollectError::Identity(failure) => failure,
+        CollectError::AssumeRole(failure)
+        | CollectError::Identity(failure)
+        | CollectError::Organization(failure) => failure,
         CollectError::Regions(message) => ApiFailure {
             operation: "account:ListRegions".to_string(),
             kind: FailureKind::Other,
@@ -157,4 +160,57 @@ pub fn unreachable_account(account_id: &str, partition: &str, failure: ApiFailur
         }],
         collection: CollectionStats::default(),
     }
+}
+
+/// `--organization`: every ACTIVE account of the caller's organization (the caller being the
+/// management account or a delegated administrator), sorted by id, as accounts without a
+/// role of their own (`--assume-role` applies; the caller's own account needs none).
+pub async fn organization_accounts(
+    options: &CollectOptions,
+) -> Result<Vec<AccountSpec>, CollectError> {
+    let clients = Clients::load(&options.aws).await?;
+    let ids = list_active_accounts(&clients.organizations())
+        .await
+        .map_err(CollectError::Organization)?;
+    Ok(ids
+        .into_iter()
+        .map(|account_id| AccountSpec {
+            account_id,
+            role: None,
+            external_id: None,
+        })
+        .collect())
+}
+
+/// `ListAccounts`, every page; only ACTIVE accounts (suspended, closed and closing ones
+/// cannot be entered). The state is read from `State`, or from the older `Status` when a
+/// service sends only that.
+pub async fn list_active_accounts(
+    client: &aws_sdk_organizations::Client,
+) -> Result<Vec<String>, ApiFailure> {
+    use aws_sdk_organizations::types::{AccountState, AccountStatus};
+    let mut pages = client.list_accounts().into_paginator().send();
+    let mut ids = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("organizations:ListAccounts", &e))?;
+        for account in page.accounts() {
+            #[allow(deprecated)]
+            let active = match account.state() {
+                Some(state) => *state == AccountState::Active,
+                None => account.status() == Some(&AccountStatus::Active),
+            };
+            match account.id() {
+                Some(id) if active && crate::accounts::is_account_id(id) => {
+                    ids.push(id.to_string())
+                }
+                Some(id) => {
+                    tracing::info!(account = id, "organization account skipped: not ACTIVE")
+                }
+                None => {}
+            }
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
 }

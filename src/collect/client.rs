@@ -187,6 +187,11 @@ impl Clients {
         build_client!(self, aws_sdk_account, "ACCOUNT", None::<&str>)
     }
 
+    /// Organizations is global; the home region selects the partition's endpoint.
+    pub fn organizations(&self) -> aws_sdk_organizations::Client {
+        build_client!(self, aws_sdk_organizations, "ORGANIZATIONS", None::<&str>)
+    }
+
     fn sts(&self) -> aws_sdk_sts::Client {
         build_client!(self, aws_sdk_sts, "STS", None::<&str>)
     }

@@ -88,6 +88,12 @@ pub const READ_ONLY_OPERATIONS: &[AllowedOperation] = &[
     op("ApiGatewayV2", "GetIntegrations", "apigateway:GET"),
     op("ApiGatewayV2", "GetAuthorizers", "apigateway:GET"),
     op("SQS", "GetQueueAttributes", "sqs:GetQueueAttributes"),
+    // `--organization`: the account list, from the management or a delegated account.
+    op(
+        "Organizations",
+        "ListAccounts",
+        "organizations:ListAccounts",
+    ),
 ];
 
 /// The prefix of the error text the guard raises; failure classification looks for it.

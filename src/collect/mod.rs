@@ -57,6 +57,8 @@ pub enum CollectError {
     Regions(String),
     #[error("cannot assume the role (sts:AssumeRole): {}: {}", .0.code, .0.message)]
     AssumeRole(ApiFailure),
+    #[error("cannot list the organization's accounts (organizations:ListAccounts): {}: {}", .0.code, .0.message)]
+    Organization(ApiFailure),
 }
 
 /// Shared by every collector of one run: where failures are written down.

@@ -58,6 +58,7 @@ mod least_privilege;
 mod localstack;
 mod meta;
 mod multi_account;
+mod organization;
 mod policy_engine;
 mod report_formats;
 mod report_html;

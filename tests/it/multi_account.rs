@@ -407,7 +407,12 @@ fn accounts_usage_errors_exit_2_before_any_aws_call() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "accounts.txt", "111111111111\n1234\n");
     write(dir.path(), "ok.txt", "111111111111\n");
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["audit", "--organization", "--accounts", "ok.txt"],
+            "cannot be used with",
+        ),
+        (&["audit", "--shard", "0/2"], "--accounts"),
         (
             &["audit", "--accounts", "accounts.txt"],
             "accounts.txt:2: account id: `1234`",
