@@ -58,6 +58,7 @@ mod least_privilege;
 mod localstack;
 mod meta;
 mod multi_account;
+mod multi_account_localstack;
 mod organization;
 mod policy_engine;
 mod report_formats;
