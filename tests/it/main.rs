@@ -60,6 +60,7 @@ mod meta;
 mod multi_account;
 mod multi_account_localstack;
 mod organization;
+mod organization_moto;
 mod policy_engine;
 mod report_formats;
 mod report_html;
