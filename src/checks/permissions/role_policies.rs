@@ -67,12 +67,19 @@ fn resolve<'i>(inventory: &'i Inventory, role_arn: &str) -> Result<RoleView<'i>,
             "execution role {role_arn} is not among the collected IAM roles (deleted, or in another account)"
         ));
     };
-    let mut managed: Vec<ManagedPolicy> = inventory
+    // Only the policies this role has attached: the account's whole list can run to
+    // hundreds of documents, and every role of every check would clone them.
+    let all = inventory
         .iam
         .managed_policies
         .value()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default();
+    let mut managed: Vec<ManagedPolicy> = role
+        .attached_managed_policies
+        .iter()
+        .filter_map(|attached| all.iter().find(|p| p.arn == attached.arn).cloned())
+        .collect();
     let managed_gap = inventory.iam.managed_policies.unavailable_reason();
     // AdministratorAccess is known even without its document.
     for attached in &role.attached_managed_policies {
