@@ -67,8 +67,9 @@ fn resolve<'i>(inventory: &'i Inventory, role_arn: &str) -> Result<RoleView<'i>,
             "execution role {role_arn} is not among the collected IAM roles (deleted, or in another account)"
         ));
     };
-    // Only the policies this role has attached: the account's whole list can run to
-    // hundreds of documents, and every role of every check would clone them.
+    // Only the policies this role has attached, and its permissions boundary: the account's
+    // whole list can run to hundreds of documents, and every role of every check would
+    // clone them.
     let all = inventory
         .iam
         .managed_policies
@@ -78,7 +79,9 @@ fn resolve<'i>(inventory: &'i Inventory, role_arn: &str) -> Result<RoleView<'i>,
     let mut managed: Vec<ManagedPolicy> = role
         .attached_managed_policies
         .iter()
-        .filter_map(|attached| all.iter().find(|p| p.arn == attached.arn).cloned())
+        .map(|attached| attached.arn.as_str())
+        .chain(role.permissions_boundary_arn.as_deref())
+        .filter_map(|arn| all.iter().find(|p| p.arn == arn).cloned())
         .collect();
     let managed_gap = inventory.iam.managed_policies.unavailable_reason();
     // AdministratorAccess is known even without its document.
