@@ -12,7 +12,11 @@ use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Functions whose details are fetched at once per region; the limiters do the pacing.
-const FUNCTIONS_IN_FLIGHT: usize = 16;
+/// Each function walks several quota buckets in turn (GetFunction, GetPolicy, the shared
+/// bucket), so enough must be in flight that every bucket always has a request waiting:
+/// with 16, a benchmark of 2,000 functions left the shared bucket idle while tasks queued
+/// for GetPolicy (wall time 1.45× the quota floor).
+const FUNCTIONS_IN_FLIGHT: usize = 64;
 
 pub(crate) struct RegionContext<'a> {
     pub client: &'a Client,
