@@ -136,21 +136,10 @@ fn differences(
         .vpc
         .as_ref()
         .filter(|v| !v.subnet_ids.is_empty())
-        .map(|v| {
-            let mut subnets = v.subnet_ids.clone();
-            let mut groups = v.security_group_ids.clone();
-            subnets.sort();
-            groups.sort();
-            json!({"subnet_ids": subnets, "security_group_ids": groups})
-        });
+        .map(|v| vpc_json(&v.subnet_ids, &v.security_group_ids));
     let declared_vpc = declared.vpc.known().map(|v| {
-        v.as_ref().map(|v| {
-            let mut subnets = v.subnet_ids.clone();
-            let mut groups = v.security_group_ids.clone();
-            subnets.sort();
-            groups.sort();
-            json!({"subnet_ids": subnets, "security_group_ids": groups})
-        })
+        v.as_ref()
+            .map(|v| vpc_json(&v.subnet_ids, &v.security_group_ids))
     });
     let vpc_removed = matches!(&declared_vpc, Some(Some(_))) && deployed_vpc.is_none();
     compare(
@@ -215,6 +204,15 @@ fn differences(
         );
     }
     out
+}
+
+/// A VPC configuration as compared: subnets and security groups, order ignored.
+fn vpc_json(subnet_ids: &[String], security_group_ids: &[String]) -> Value {
+    let mut subnets = subnet_ids.to_vec();
+    let mut groups = security_group_ids.to_vec();
+    subnets.sort();
+    groups.sort();
+    json!({"subnet_ids": subnets, "security_group_ids": groups})
 }
 
 /// The role name the declaration gives, when it can be known without deploying.
